@@ -1,0 +1,84 @@
+import type { ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription, SubscriptionHandler } from './eventStore.js';
+
+/** Something that resolves when new events may have been appended (or after `timeoutMs`). */
+export interface AppendSignal {
+  /** Changes on every append; read it before a read so no wake-up is lost. */
+  readonly version: number;
+  /** Resolves at once if `version` moved past `seen`, else on the next append or after `timeoutMs`. */
+  wait(seen: number, timeoutMs: number): Promise<void>;
+}
+
+/**
+ * A subscription built from `readAll` plus a wake-up signal. It always reads strictly after the
+ * last delivered position, so the switch from catch-up to live has no gap and no duplicate.
+ */
+export function catchUpSubscription(
+  readAll: (options: ReadAllOptions) => Promise<RecordedEvent[]>,
+  signal: AppendSignal,
+  options: SubscribeOptions,
+  handler: SubscriptionHandler,
+  pollMs = 1000,
+): Subscription {
+  let closed = false;
+  let after = options.after;
+  const maxCount = options.maxBatch ?? 500;
+  let markCaughtUp!: () => void;
+  let wakeOnClose!: () => void;
+  const closing = new Promise<void>((resolve) => (wakeOnClose = resolve));
+  const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
+
+  const loop = async (): Promise<void> => {
+    while (!closed) {
+      const seen = signal.version;
+      const events = await readAll({ after, maxCount, streamPrefixes: options.streamPrefixes });
+      if (closed) return;
+      if (events.length > 0) {
+        await handler(events);
+        after = events[events.length - 1]!.position;
+      }
+      if (events.length < maxCount) {
+        markCaughtUp();
+        // A short read means we are at the head: wait for the next append.
+        if (!closed) await Promise.race([signal.wait(seen, pollMs), closing]);
+      }
+    }
+  };
+  const done = loop();
+  done.catch(() => markCaughtUp());
+  return {
+    caughtUp,
+    done,
+    async close() {
+      closed = true;
+      wakeOnClose();
+      await done.catch(() => undefined);
+    },
+  };
+}
+
+/** A resettable broadcast: every append wakes every waiting subscription. */
+export class AppendNotifier implements AppendSignal {
+  private waiters = new Set<() => void>();
+  version = 0;
+
+  notify(): void {
+    this.version++;
+    const waiters = this.waiters;
+    this.waiters = new Set();
+    for (const wake of waiters) wake();
+  }
+
+  wait(seen: number, timeoutMs: number): Promise<void> {
+    if (this.version !== seen) return Promise.resolve();
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      timer.unref?.();
+      this.waiters.add(wake);
+    });
+  }
+}

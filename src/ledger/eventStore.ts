@@ -1,0 +1,124 @@
+/**
+ * The EventStore port. Adapters (memory, SQLite, EventStoreDB) translate their own
+ * revision values and errors into these types; nothing vendor-specific leaks past them.
+ */
+
+/** `any`, `no_stream`, `stream_exists`, or the exact revision of the stream's last event. */
+export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | bigint;
+
+export interface EventMetadata {
+  /** Who caused the event: `user:<name>`, `client:<id>`, `system`, ... */
+  actor: string;
+  /** The request id of the HTTP request (or CLI run) that caused it. */
+  correlationId: string;
+  /** The id of the message that directly caused it (the request id, or a parent event id). */
+  causationId: string;
+  /** Version of the event's data schema. */
+  schemaVersion: number;
+  /** When the decision was taken, from the injected clock (ISO 8601). */
+  time: string;
+}
+
+export interface NewEvent {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+}
+
+export interface RecordedEvent extends NewEvent {
+  stream: string;
+  revision: bigint;
+  position: bigint;
+  recordedAt: Date;
+  /** Hash of the previous event in the same stream ('' for the first). */
+  prevHash: string;
+  /** sha256 over this event's content and `prevHash`. */
+  hash: string;
+}
+
+export interface AppendResult {
+  /** Revision of the last event now in the stream. */
+  nextRevision: bigint;
+  /** `$all` position of the last appended event. */
+  position: bigint;
+}
+
+export interface ReadStreamOptions {
+  direction?: 'forwards' | 'backwards';
+  /** Inclusive. Defaults to the start (forwards) or the end (backwards). */
+  fromRevision?: bigint;
+  maxCount?: number;
+}
+
+export interface ReadAllOptions {
+  /** Exclusive: only events with a greater position. Omit to start at the beginning. */
+  after?: bigint;
+  maxCount?: number;
+  /** Only streams starting with one of these prefixes. */
+  streamPrefixes?: readonly string[];
+}
+
+export interface SubscribeOptions {
+  /** Exclusive checkpoint: delivery starts with the first event after it. */
+  after?: bigint;
+  streamPrefixes?: readonly string[];
+  /** Largest batch handed to the handler at once. */
+  maxBatch?: number;
+}
+
+export interface Subscription {
+  /** Resolves once the subscription has delivered everything present when it started. */
+  readonly caughtUp: Promise<void>;
+  /** Rejects if the handler throws; the subscription stops then. */
+  readonly done: Promise<void>;
+  close(): Promise<void>;
+}
+
+export type SubscriptionHandler = (events: RecordedEvent[]) => Promise<void> | void;
+
+export interface EventStore {
+  readonly kind: string;
+  append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
+  /** Events of one stream; an empty array when the stream does not exist. */
+  readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+  /** Catch up from `after`, then go live, with no gap and no duplicate at the switch. */
+  subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler): Subscription;
+  /** Position of the last event in `$all` (0n when empty). */
+  headPosition(): Promise<bigint>;
+  /** Health probe; throws when the store cannot serve. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class WrongExpectedRevisionError extends Error {
+  override readonly name = 'WrongExpectedRevisionError';
+  constructor(
+    readonly stream: string,
+    readonly expected: ExpectedRevision,
+    /** The stream's actual last revision, or `no_stream`. */
+    readonly actual: bigint | 'no_stream',
+  ) {
+    super(`Wrong expected revision on ${stream}: expected ${String(expected)}, actual ${String(actual)}`);
+  }
+}
+
+export function isWrongExpectedRevision(error: unknown): error is WrongExpectedRevisionError {
+  return error instanceof WrongExpectedRevisionError;
+}
+
+/** Checks `expected` against the stream's current last revision (-1n when absent). */
+export function assertExpectedRevision(stream: string, expected: ExpectedRevision, current: bigint): void {
+  const actual = current < 0n ? 'no_stream' : current;
+  const ok =
+    expected === 'any' ||
+    (expected === 'no_stream' && current < 0n) ||
+    (expected === 'stream_exists' && current >= 0n) ||
+    (typeof expected === 'bigint' && expected === current);
+  if (!ok) throw new WrongExpectedRevisionError(stream, expected, actual);
+}
+
+export function matchesPrefixes(stream: string, prefixes: readonly string[] | undefined): boolean {
+  return !prefixes || prefixes.length === 0 || prefixes.some((p) => stream.startsWith(p));
+}

@@ -1,0 +1,35 @@
+import { createHash } from 'node:crypto';
+
+/** JSON with sorted object keys, so that a hash does not depend on key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) out[key] = sortKeys((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+export interface HashedFields {
+  id: string;
+  stream: string;
+  revision: bigint;
+  type: string;
+  data: unknown;
+  metadata: unknown;
+  recordedAt: Date;
+}
+
+/** Each event commits to the previous event of its stream: altering, removing or reordering breaks the chain. */
+export function eventHash(prevHash: string, e: HashedFields): string {
+  return createHash('sha256')
+    .update(
+      canonicalJson([prevHash, e.id, e.stream, e.revision.toString(), e.type, e.data, e.metadata, e.recordedAt.toISOString()]),
+    )
+    .digest('hex');
+}
