@@ -23,13 +23,23 @@ DIR="$(cd "$DIR" && pwd)"   # absolute: it ends up in server.properties and log4
 
 # 1. Idempotent: a broker left over from an earlier start would hold the ports.
 KAFKA_DIR="$DIR" "$HERE/stop.sh"
+# Anything else on our ports would answer the readiness probe in our broker's place.
+for p in "$PORT" "$CONTROLLER_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+    echo "kafka: 127.0.0.1:$p is already in use (another broker? set KAFKA_PORT/KAFKA_CONTROLLER_PORT)" >&2
+    exit 1
+  fi
+done
 
 # 2. Jars. A copy of the pom marks a complete fetch, so an interrupted or outdated
 #    copy (pom changed, e.g. new Kafka version) is redone from scratch.
 if ! cmp -s "$HERE/pom.xml" "$LIBS/.pom.xml"; then
   echo "kafka: resolving jars from Maven (~/.m2 is reused) into $LIBS ..."
   rm -rf "$LIBS"
-  mvn -q -B -Dstyle.color=never -f "$HERE/pom.xml" package -Dkafka.libs.dir="$LIBS"
+  # Output goes to a file (Maven prints stray ANSI codes even with -q); shown on failure.
+  if ! mvn -q -B -f "$HERE/pom.xml" package -Dkafka.libs.dir="$LIBS" >"$DIR/maven.log" 2>&1; then
+    echo "kafka: Maven could not fetch the jars:" >&2; tail -n 40 "$DIR/maven.log" >&2; exit 1
+  fi
   cp "$HERE/pom.xml" "$LIBS/.pom.xml"
 fi
 

@@ -11,7 +11,7 @@ TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
 [[ -f "$PIDFILE" ]] || exit 0
 PID="$(cat "$PIDFILE")"
 # Only signal the pid if it is still our broker: pids get reused after reboots/crashes.
-if [[ "$PID" =~ ^[0-9]+$ ]] && tr '\0' ' ' < "/proc/$PID/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'; then
+if [[ "$PID" =~ ^[0-9]+$ ]] && grep -qa 'kafka\.Kafka' "/proc/$PID/cmdline" 2>/dev/null; then
   kill -TERM "$PID" 2>/dev/null || true
   for ((i = 0; i < TIMEOUT * 10; i++)); do
     kill -0 "$PID" 2>/dev/null || break

@@ -55,8 +55,8 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 }
 
 export function foldEvents<State, Event extends DomainEvent>(
-  decider: Pick<Decider<State, unknown, Event>, 'initialState' | 'evolve'>,
-  recorded: Array<Pick<RecordedEvent, 'type' | 'data'>>,
+  decider: { initialState(): State; evolve(state: State, event: Event): State },
+  recorded: ReadonlyArray<{ type: string; data: object }>,
 ): State {
   return recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event), decider.initialState());
 }

@@ -1,5 +1,5 @@
 /** A domain event as the decider sees it: no ids, no positions, no metadata. */
-export interface DomainEvent<T extends string = string, D extends object = Record<string, unknown>> {
+export interface DomainEvent<T extends string = string, D extends object = object> {
   type: T;
   data: D;
 }

@@ -1,0 +1,83 @@
+import type { Projection } from '../src/readmodels/projection.js';
+
+/**
+ * The current-token read model: one row per credential of any family, so that introspection and
+ * revocation checks are a primary-key lookup. Families whose issue events carry the common
+ * credential fields add their event types to `ISSUE_EVENT_TYPES`.
+ */
+export const ISSUE_EVENT_TYPES = ['CredentialIssued'];
+
+interface IssuedData {
+  credentialId: string;
+  kind: string;
+  subject: string;
+  clientId?: string | null;
+  scopes?: string[];
+  roles?: string[];
+  issuedAt: string;
+  expiresAt?: string | null;
+  kid?: string | null;
+  familyId?: string | null;
+  parentId?: string | null;
+}
+
+export const credentialsProjection: Projection = {
+  name: 'credentials',
+  version: 1,
+  canHandle: [...ISSUE_EVENT_TYPES, 'RefreshTokenRotated', 'CredentialRevoked'],
+  tables: ['credentials'],
+  schema: `CREATE TABLE IF NOT EXISTS credentials (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    client_id TEXT,
+    scopes TEXT NOT NULL,
+    roles TEXT NOT NULL,
+    status TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    expires_at TEXT,
+    revoked_at TEXT,
+    revoke_reason TEXT,
+    kid TEXT,
+    family_id TEXT,
+    parent_id TEXT,
+    revision INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS credentials_subject ON credentials (subject);
+  CREATE INDEX IF NOT EXISTS credentials_family ON credentials (family_id);`,
+  prepare(db) {
+    const insert = db.prepare(`INSERT OR IGNORE INTO credentials
+      (id, kind, stream, subject, client_id, scopes, roles, status, issued_at, expires_at, kid, family_id, parent_id, revision)
+      VALUES (@id, @kind, @stream, @subject, @clientId, @scopes, @roles, 'active', @issuedAt, @expiresAt, @kid, @familyId, @parentId, @revision)`);
+    const rotated = db.prepare('UPDATE credentials SET expires_at = ?, revision = ? WHERE id = ?');
+    const revoked = db.prepare(
+      "UPDATE credentials SET status = 'revoked', revoked_at = ?, revoke_reason = ?, revision = ? WHERE id = ?",
+    );
+    return (event) => {
+      const d = event.data as Record<string, unknown>;
+      if (ISSUE_EVENT_TYPES.includes(event.type)) {
+        const c = d as unknown as IssuedData;
+        insert.run({
+          id: c.credentialId,
+          kind: c.kind,
+          stream: event.stream,
+          subject: c.subject,
+          clientId: c.clientId ?? null,
+          scopes: JSON.stringify(c.scopes ?? []),
+          roles: JSON.stringify(c.roles ?? []),
+          issuedAt: c.issuedAt,
+          expiresAt: c.expiresAt ?? null,
+          kid: c.kid ?? null,
+          familyId: c.familyId ?? null,
+          parentId: c.parentId ?? null,
+          revision: event.revision,
+        });
+      } else if (event.type === 'RefreshTokenRotated') {
+        rotated.run(d.expiresAt, event.revision, d.credentialId);
+      } else if (event.type === 'CredentialRevoked') {
+        revoked.run(d.revokedAt, d.reason, event.revision, d.credentialId);
+      }
+    };
+  },
+};

@@ -1,0 +1,103 @@
+import type { Server } from 'node:http';
+import { ClientService } from '../clients/clientService.js';
+import type { Clock } from '../clock.js';
+import { readModelFile, type Config } from '../config.js';
+import { CredentialService } from '../credentials/credentialService.js';
+import { SecretBox } from '../crypto/secrets.js';
+import { createApp, type App } from '../http/app.js';
+import { loadSchemas } from '../http/schemas.js';
+import { KeyRing } from '../keys/keyRing.js';
+import { loadMasterKey } from '../keys/masterKey.js';
+import type { EventValidator } from '../ledger/commandHandler.js';
+import type { EventStore } from '../ledger/eventStore.js';
+import type { LifecycleBus } from '../bus/lifecycleBus.js';
+import type { Logger } from '../logger.js';
+import { openReadModelDb } from '../readmodels/readModelDb.js';
+import { ProjectionRunner } from '../readmodels/projectionRunner.js';
+import { UserService } from '../users/userService.js';
+import { allProjections } from '../../projections/index.js';
+import type { Deps } from './deps.js';
+import type { CoreServices, Module } from './module.js';
+import { allModules } from './modules.js';
+
+export interface Service {
+  app: App;
+  deps: Deps;
+  services: CoreServices;
+  /** Stops following the ledger and closes the stores (after the HTTP server has drained). */
+  close(): Promise<void>;
+}
+
+export interface ServiceAdapters {
+  store: EventStore;
+  bus: LifecycleBus;
+  clock: Clock;
+  logger: Logger;
+  /** Defaults to the read-model file in the data directory. */
+  readModelPath?: string;
+  modules?: Module[];
+}
+
+/** Every event is checked against its JSON Schema before it is appended. */
+export function eventValidator(): EventValidator {
+  const schemas = loadSchemas();
+  return (event) => {
+    const id = `events/${event.type}`;
+    if (!schemas.has(id)) throw new Error(`No schema for event type ${event.type}`);
+    schemas.validate(id, event.data);
+  };
+}
+
+/** Assembles the service from adapters: keys, read models, projections, capabilities, HTTP app. */
+export async function startService(config: Config, adapters: ServiceAdapters): Promise<Service> {
+  const { store, bus, clock, logger } = adapters;
+  const box = new SecretBox(loadMasterKey(config.masterKey, config.dataDir, logger));
+  const db = openReadModelDb(adapters.readModelPath ?? readModelFile(config));
+  const runner = new ProjectionRunner(store, db, allProjections, logger);
+  runner.init();
+  const keys = new KeyRing(store, box, clock);
+  const deps: Deps = { config, store, bus, db, runner, keys, box, clock, logger, validateEvent: eventValidator() };
+  const system = { actor: 'system', correlationId: `startup-${process.pid}`, time: clock.now().toISOString() };
+
+  await keys.load();
+  await keys.ensureGroup('native', 'ES256', 1, system);
+  keys.follow();
+  const subscription = runner.start();
+  await subscription.caughtUp;
+
+  const services: CoreServices = {
+    credentials: new CredentialService(deps),
+    users: new UserService(deps),
+    clients: new ClientService(deps),
+  };
+  const admin = await services.users.bootstrapAdmin(config.adminUsername, config.adminPassword, system);
+  if (admin === 'created') logger.info({ username: config.adminUsername }, 'created the first administrator');
+  if (admin === 'skipped') logger.warn('the ledger has no administrator: set LEDGER_ADMIN_PASSWORD to create one');
+
+  const app = await createApp(deps, services, adapters.modules ?? allModules);
+  return {
+    app,
+    deps,
+    services,
+    async close() {
+      await app.close();
+      await runner.stop();
+      await keys.stop();
+      await bus.close();
+      await store.close();
+      db.close();
+    },
+  };
+}
+
+/** Stop accepting, let in-flight requests finish (bounded), then close everything. */
+export async function shutdownGracefully(server: Server, service: Service, logger: Logger, drainMs = 10_000): Promise<void> {
+  logger.info('shutting down: draining requests');
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections?.();
+  const timer = setTimeout(() => server.closeAllConnections?.(), drainMs);
+  await closed;
+  clearTimeout(timer);
+  await service.close();
+  logger.info('shut down cleanly');
+}

@@ -1,0 +1,31 @@
+/**
+ * The LifecycleBus port: lifecycle events fanned out to workflow handlers and downstream
+ * subscribers. Delivery is ordered per key and at least once; consumers deduplicate by id.
+ */
+export interface LifecycleMessage {
+  /** The ledger event id: consumers deduplicate by it. */
+  id: string;
+  topic: string;
+  /** Ordering key, e.g. the credential id. */
+  key: string;
+  type: string;
+  time: string;
+  data: Record<string, unknown>;
+}
+
+export type LifecycleHandler = (message: LifecycleMessage) => Promise<void> | void;
+
+export interface BusHealth {
+  status: 'ok' | 'degraded';
+  kind: string;
+  detail?: string;
+}
+
+export interface LifecycleBus {
+  readonly kind: string;
+  publish(messages: LifecycleMessage[]): Promise<void>;
+  /** `group` names a consumer group: each message reaches one member of each group. */
+  subscribe(topic: string, group: string, handler: LifecycleHandler): Promise<() => Promise<void>>;
+  health(): Promise<BusHealth>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,49 @@
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  dataDir: string;
+  /** `sqlite` or an `esdb://…` connection string. */
+  eventStore: string;
+  kafkaBrokers: string[];
+  masterKey?: string;
+  adminUsername: string;
+  adminPassword?: string;
+  issuer: string;
+  accessTokenTtlSeconds: number;
+  refreshTokenTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
+  logLevel: string;
+  /** Largest accepted request body, in bytes. */
+  bodyLimitBytes: number;
+}
+
+function int(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+  return n;
+}
+
+/** 12-factor configuration from the environment. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = int(env.PORT, 8080, 'PORT');
+  return {
+    port,
+    dataDir: resolve(env.LEDGER_DATA_DIR ?? './data'),
+    eventStore: env.LEDGER_EVENTSTORE || 'sqlite',
+    kafkaBrokers: (env.LEDGER_KAFKA_BROKERS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    masterKey: env.LEDGER_MASTER_KEY || undefined,
+    adminUsername: env.LEDGER_ADMIN_USERNAME || 'admin',
+    adminPassword: env.LEDGER_ADMIN_PASSWORD || undefined,
+    issuer: env.LEDGER_ISSUER || `http://localhost:${port}`,
+    accessTokenTtlSeconds: int(env.LEDGER_ACCESS_TOKEN_TTL_SECONDS, 900, 'LEDGER_ACCESS_TOKEN_TTL_SECONDS'),
+    refreshTokenTtlSeconds: int(env.LEDGER_REFRESH_TOKEN_TTL_SECONDS, 30 * 86400, 'LEDGER_REFRESH_TOKEN_TTL_SECONDS'),
+    refreshReuseGraceSeconds: int(env.LEDGER_REFRESH_REUSE_GRACE_SECONDS, 10, 'LEDGER_REFRESH_REUSE_GRACE_SECONDS'),
+    logLevel: env.LOG_LEVEL || 'info',
+    bodyLimitBytes: int(env.LEDGER_BODY_LIMIT_BYTES, 64 * 1024, 'LEDGER_BODY_LIMIT_BYTES'),
+  };
+}
+
+export const ledgerFile = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'ledger.db');
+export const readModelFile = (config: Pick<Config, 'dataDir'>) => join(config.dataDir, 'readmodels.db');

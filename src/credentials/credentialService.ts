@@ -1,0 +1,281 @@
+import { randomUUID } from 'node:crypto';
+import type { Deps } from '../app/deps.js';
+import { mintToken, parseToken, sha256Hex } from '../crypto/secrets.js';
+import type { Principal } from '../http/auth.js';
+import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import { credentialStream, credentialDecider, InvalidGrant, type CredentialCommand } from './decide.js';
+import { evolveCredential, initialCredentialState, type CredentialEvent, type CredentialIssuedData } from './credential.js';
+import { looksLikeJwt, signJwt, verifyJwt } from './jwt.js';
+
+export const REFRESH_PREFIX = 'tlr';
+
+export interface CredentialRow {
+  id: string;
+  kind: string;
+  stream: string;
+  subject: string;
+  client_id: string | null;
+  scopes: string;
+  roles: string;
+  status: 'active' | 'revoked';
+  issued_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+  kid: string | null;
+  family_id: string | null;
+  parent_id: string | null;
+}
+
+export interface IssueAccessInput {
+  subject: string;
+  clientId: string | null;
+  scopes: string[];
+  roles: string[];
+  familyId?: string | null;
+  parentId?: string | null;
+  ttlSeconds?: number;
+}
+
+export interface IssuedAccessToken {
+  accessToken: string;
+  credentialId: string;
+  expiresIn: number;
+  position?: bigint;
+}
+
+export interface Introspection {
+  active: boolean;
+  [claim: string]: unknown;
+}
+
+/** Issues, rotates, revokes and checks the native API's credentials. */
+export class CredentialService {
+  private readonly byId;
+
+  constructor(private readonly deps: Deps) {
+    this.byId = deps.db.prepare('SELECT * FROM credentials WHERE id = ?');
+  }
+
+  private run(id: string, command: CredentialCommand | ((s: ReturnType<typeof initialCredentialState>) => CredentialCommand), ctx: CommandContext) {
+    return handleCommand(this.deps.store, credentialStream(id), credentialDecider, command, ctx, this.deps.validateEvent);
+  }
+
+  async issueAccessToken(input: IssueAccessInput, ctx: CommandContext): Promise<IssuedAccessToken> {
+    const { clock, config, keys } = this.deps;
+    const now = clock.now();
+    const ttl = input.ttlSeconds ?? config.accessTokenTtlSeconds;
+    const credentialId = randomUUID();
+    const iat = Math.floor(now.getTime() / 1000);
+    const claims = {
+      iss: config.issuer,
+      sub: input.subject,
+      iat,
+      exp: iat + ttl,
+      jti: credentialId,
+      scope: input.scopes.join(' '),
+      ...(input.clientId ? { client_id: input.clientId } : {}),
+      ...(input.roles.length ? { roles: input.roles } : {}),
+    };
+    const { token, kid } = await signJwt(keys, 'native', claims);
+    const result = await this.run(
+      credentialId,
+      {
+        type: 'IssueCredential',
+        data: this.issuedData(credentialId, 'access_token', input, now, new Date((iat + ttl) * 1000), kid, null),
+      },
+      ctx,
+    );
+    return { accessToken: token, credentialId, expiresIn: ttl, position: result.position };
+  }
+
+  /** Starts a refresh-token family; each rotation stays in the family's stream. */
+  async issueRefreshToken(input: IssueAccessInput, ctx: CommandContext): Promise<{ refreshToken: string; familyId: string; expiresIn: number }> {
+    const now = this.deps.clock.now();
+    const ttl = this.deps.config.refreshTokenTtlSeconds;
+    const familyId = randomUUID();
+    const refreshToken = mintToken(REFRESH_PREFIX, familyId);
+    const expiresAt = new Date(now.getTime() + ttl * 1000);
+    await this.run(
+      familyId,
+      { type: 'IssueCredential', data: this.issuedData(familyId, 'refresh_token', input, now, expiresAt, null, sha256Hex(refreshToken)) },
+      ctx,
+    );
+    return { refreshToken, familyId, expiresIn: ttl };
+  }
+
+  /**
+   * Rotates a refresh token. A re-use within the grace period returns another pair in the same family;
+   * a later re-use revokes the whole family and fails.
+   */
+  async rotateRefreshToken(refreshToken: string, ctx: CommandContext) {
+    const familyId = parseToken(REFRESH_PREFIX, refreshToken);
+    if (!familyId) throw new InvalidGrant();
+    const { config, clock } = this.deps;
+    const newToken = mintToken(REFRESH_PREFIX, familyId);
+    const accessTokenId = randomUUID();
+    const result = await this.run(
+      familyId,
+      {
+        type: 'RotateRefreshToken',
+        presentedHash: sha256Hex(refreshToken),
+        newHash: sha256Hex(newToken),
+        accessTokenId,
+        now: clock.now(),
+        graceSeconds: config.refreshReuseGraceSeconds,
+        ttlSeconds: config.refreshTokenTtlSeconds,
+      },
+      ctx,
+    );
+    if (result.events.some((e) => e.type === 'RefreshTokenReuseDetected')) {
+      await this.deps.runner.waitFor(result.position);
+      throw new InvalidGrant('The refresh token was already used; its family has been revoked');
+    }
+    if (result.state.status !== 'active') throw new InvalidGrant();
+    const c = result.state.credential;
+    const access = await this.issueAccessToken(
+      { subject: c.subject, clientId: c.clientId, scopes: c.scopes, roles: c.roles, familyId, parentId: familyId },
+      ctx,
+    );
+    return { ...access, refreshToken: newToken, refreshExpiresIn: config.refreshTokenTtlSeconds, familyId };
+  }
+
+  async revoke(credentialId: string, reason: string, ctx: CommandContext): Promise<void> {
+    const row = await this.lookup(credentialId);
+    if (!row) return; // RFC 7009: an unknown token is not an error
+    if (row.stream !== credentialStream(credentialId)) {
+      throw new Error(`Credential ${credentialId} lives in ${row.stream}; revoke it through its own family`);
+    }
+    const result = await this.run(credentialId, { type: 'RevokeCredential', reason, now: this.deps.clock.now() }, ctx);
+    await this.deps.runner.waitFor(result.position);
+  }
+
+  /** The read-model row; falls back to the stream for a credential the projections have not seen yet. */
+  async lookup(credentialId: string): Promise<CredentialRow | undefined> {
+    const row = this.byId.get(credentialId) as CredentialRow | undefined;
+    if (row) return row;
+    const stream = credentialStream(credentialId);
+    const events = await this.deps.store.readStream(stream);
+    const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);
+    if (state.status === 'none') return undefined;
+    const c = state.credential;
+    return {
+      id: c.credentialId,
+      kind: c.kind,
+      stream,
+      subject: c.subject,
+      client_id: c.clientId,
+      scopes: JSON.stringify(c.scopes),
+      roles: JSON.stringify(c.roles),
+      status: state.status,
+      issued_at: c.issuedAt,
+      expires_at: c.expiresAt,
+      revoked_at: state.status === 'revoked' ? state.revokedAt : null,
+      kid: c.kid,
+      family_id: c.familyId,
+      parent_id: c.parentId,
+    };
+  }
+
+  /** Active now: not revoked, not expired, and its refresh family (if any) not revoked. */
+  async isActive(row: CredentialRow | undefined): Promise<boolean> {
+    if (!row || row.status !== 'active') return false;
+    if (row.expires_at && Date.parse(row.expires_at) <= this.deps.clock.now().getTime()) return false;
+    if (row.family_id && row.family_id !== row.id) {
+      const family = await this.lookup(row.family_id);
+      if (!family || family.status !== 'active') return false;
+    }
+    return true;
+  }
+
+  /** RFC 7662 for our JWTs and refresh tokens; anything else is simply inactive. */
+  async introspect(token: string): Promise<Introspection> {
+    if (looksLikeJwt(token)) {
+      const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
+      if (!claims?.jti) return { active: false };
+      const row = await this.lookup(claims.jti);
+      if (!(await this.isActive(row))) return { active: false };
+      return {
+        active: true,
+        sub: claims.sub,
+        exp: claims.exp,
+        iat: claims.iat,
+        scope: claims.scope ?? '',
+        client_id: claims.client_id ?? null,
+        token_type: 'Bearer',
+        jti: claims.jti,
+        iss: claims.iss,
+      };
+    }
+    const familyId = parseToken(REFRESH_PREFIX, token);
+    if (!familyId) return { active: false };
+    const events = await this.deps.store.readStream(credentialStream(familyId));
+    const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);
+    if (state.status !== 'active' || !state.current.includes(sha256Hex(token))) return { active: false };
+    const c = state.credential;
+    if (c.expiresAt && Date.parse(c.expiresAt) <= this.deps.clock.now().getTime()) return { active: false };
+    return {
+      active: true,
+      sub: c.subject,
+      exp: c.expiresAt ? Math.floor(Date.parse(c.expiresAt) / 1000) : undefined,
+      iat: Math.floor(Date.parse(c.issuedAt) / 1000),
+      scope: c.scopes.join(' '),
+      client_id: c.clientId,
+      token_type: 'refresh_token',
+      jti: familyId,
+    };
+  }
+
+  /** Finds the credential id a presented token stands for (for revocation). */
+  async credentialIdOf(token: string): Promise<string | undefined> {
+    if (looksLikeJwt(token)) {
+      const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), requireExp: false });
+      return claims?.jti;
+    }
+    return parseToken(REFRESH_PREFIX, token);
+  }
+
+  /** Bearer resolver for native JWT access tokens. */
+  resolvePrincipal = async (token: string): Promise<Principal | undefined> => {
+    if (!looksLikeJwt(token)) return undefined;
+    const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
+    if (!claims?.jti || !claims.sub) return undefined;
+    if (!(await this.isActive(await this.lookup(claims.jti)))) return undefined;
+    const roles = Array.isArray(claims.roles) ? (claims.roles as string[]) : [];
+    const clientId = typeof claims.client_id === 'string' ? claims.client_id : undefined;
+    const kind = roles.length ? 'user' : 'client';
+    return {
+      kind,
+      subject: claims.sub,
+      roles,
+      scopes: typeof claims.scope === 'string' && claims.scope ? claims.scope.split(' ') : [],
+      credentialId: claims.jti,
+      clientId,
+      actor: `${kind}:${claims.sub}`,
+    };
+  };
+
+  private issuedData(
+    credentialId: string,
+    kind: string,
+    input: IssueAccessInput,
+    now: Date,
+    expiresAt: Date,
+    kid: string | null,
+    tokenHash: string | null,
+  ): CredentialIssuedData {
+    return {
+      credentialId,
+      kind,
+      subject: input.subject,
+      clientId: input.clientId,
+      scopes: input.scopes,
+      roles: input.roles,
+      issuedAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      kid,
+      tokenHash,
+      familyId: input.familyId ?? null,
+      parentId: input.parentId ?? null,
+    };
+  }
+}

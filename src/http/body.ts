@@ -1,0 +1,40 @@
+import type { Context, Next } from 'koa';
+import { koaBody } from 'koa-body';
+import { UnsupportedMediaType } from '../errors.js';
+
+export type BodyType = 'json' | 'form' | 'multipart';
+
+const MIME: Record<BodyType, string[]> = {
+  json: ['application/json', 'application/*+json'],
+  form: ['application/x-www-form-urlencoded'],
+  multipart: ['multipart/form-data'],
+};
+
+/**
+ * Parses the body types a route accepts and refuses the others with 415. Limits keep a client
+ * from making us buffer more than `limitBytes`; multipart accepts fields only, never files.
+ */
+export function parseBody(types: BodyType[], limitBytes: number) {
+  const accepted = types.flatMap((t) => MIME[t]);
+  const parser = koaBody({
+    json: types.includes('json'),
+    urlencoded: types.includes('form'),
+    multipart: types.includes('multipart'),
+    text: false,
+    jsonLimit: limitBytes,
+    formLimit: limitBytes,
+    jsonStrict: true,
+    parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
+    formidable: { maxFiles: 0, maxFileSize: 0, maxFieldsSize: limitBytes, maxFields: 100 },
+  } as never);
+  return async (ctx: Context, next: Next) => {
+    const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+    if (hasBody && !ctx.is(accepted)) throw new UnsupportedMediaType(`Content-Type must be one of: ${accepted.join(', ')}`);
+    return parser(ctx, next);
+  };
+}
+
+/** The parsed body, after schema validation has vouched for its shape. */
+export function bodyOf<T>(ctx: Context): T {
+  return (ctx.request as unknown as { body: T }).body;
+}

@@ -1,0 +1,150 @@
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { SecretBox } from '../crypto/secrets.js';
+import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import type { EventStore, RecordedEvent, Subscription } from '../ledger/eventStore.js';
+import {
+  SIGNING_KEYS_STREAM,
+  signingKeysDecider,
+  type SigningAlg,
+  type SigningKeyCreatedData,
+  type SigningKeyEvent,
+  type SigningKeysState,
+} from './signingKeys.js';
+
+export interface Signer {
+  kid: string;
+  alg: SigningAlg;
+  key: KeyObject;
+}
+
+/**
+ * Signing keys, folded from the `signingkeys-all` stream. Private keys are unsealed only when first
+ * used to sign. A subscription keeps every instance's ring current after a rotation elsewhere.
+ */
+export class KeyRing {
+  private state: SigningKeysState = signingKeysDecider.initialState();
+  private readonly publicKeys = new Map<string, KeyObject>();
+  private readonly privateKeys = new Map<string, KeyObject>();
+  private subscription?: Subscription;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly box: SecretBox,
+    private readonly clock: Clock,
+  ) {}
+
+  async load(): Promise<void> {
+    this.state = foldEvents(signingKeysDecider, await this.store.readStream(SIGNING_KEYS_STREAM));
+  }
+
+  /** Follows the key stream so that keys rotated by another process are picked up. */
+  follow(): void {
+    this.subscription ??= this.store.subscribeToAll({ streamPrefixes: [SIGNING_KEYS_STREAM] }, (events: RecordedEvent[]) => {
+      for (const e of events) this.state = signingKeysDecider.evolve(this.state, { type: e.type, data: e.data } as SigningKeyEvent);
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  /** Creates `count` keys for a group that has no active key (first start). */
+  async ensureGroup(group: string, alg: SigningAlg, count: number, context: CommandContext): Promise<void> {
+    if ((this.state.active[group] ?? []).length > 0) return;
+    const keys = Array.from({ length: count }, (_, i) => this.generate(group, alg, kidFor(group, i + 1)));
+    const result = await handleCommand(this.store, SIGNING_KEYS_STREAM, signingKeysDecider, (state) => {
+      if ((state.active[group] ?? []).length > 0) return { type: 'CreateKeys' as const, keys: [] };
+      return { type: 'CreateKeys' as const, keys };
+    }, context);
+    this.state = result.state;
+  }
+
+  /** New keys sign from now on; the old ones stay published until their last token expires. */
+  async rotate(group: string, maxTokenTtlSeconds: number | null, context: CommandContext): Promise<string[]> {
+    await this.load();
+    const current = this.state.active[group] ?? [];
+    const first = current.length ? this.state.keys[current[0]!]! : undefined;
+    if (!first) throw new Error(`No active key in group ${group}`);
+    const used = Object.values(this.state.keys).filter((k) => k.group === group).length;
+    const newKeys = current.map((_, i) => this.generate(group, first.alg, kidFor(group, used + i + 1)));
+    const result = await handleCommand(
+      this.store,
+      SIGNING_KEYS_STREAM,
+      signingKeysDecider,
+      { type: 'RotateGroup', group, newKeys, now: this.clock.now(), maxTokenTtlSeconds },
+      context,
+    );
+    this.state = result.state;
+    return newKeys.map((k) => k.kid);
+  }
+
+  groups(): string[] {
+    return Object.keys(this.state.active);
+  }
+
+  /** A signing key of the group; `pick` chooses among several (Sunbird picks one per request). */
+  signer(group: string, pick = 0): Signer {
+    const kids = this.state.active[group] ?? [];
+    if (kids.length === 0) throw new Error(`No signing key for group ${group}`);
+    const kid = kids[pick % kids.length]!;
+    const entry = this.state.keys[kid]!;
+    let key = this.privateKeys.get(kid);
+    if (!key) {
+      key = createPrivateKey(this.box.open(entry.privateKeySealed));
+      this.privateKeys.set(kid, key);
+    }
+    return { kid, alg: entry.alg, key };
+  }
+
+  activeKidCount(group: string): number {
+    return (this.state.active[group] ?? []).length;
+  }
+
+  /** The public key for `kid` while it is published; only its own algorithm may be used with it. */
+  verifier(kid: string): { alg: SigningAlg; key: KeyObject } | undefined {
+    const entry = this.state.keys[kid];
+    if (!entry || !isPublished(entry.publishUntil, this.clock.now())) return undefined;
+    let key = this.publicKeys.get(kid);
+    if (!key) {
+      key = createPublicKey({ key: entry.publicJwk as never, format: 'jwk' });
+      this.publicKeys.set(kid, key);
+    }
+    return { alg: entry.alg, key };
+  }
+
+  jwks(): { keys: Array<Record<string, unknown>> } {
+    const now = this.clock.now();
+    return {
+      keys: Object.values(this.state.keys)
+        .filter((k) => isPublished(k.publishUntil, now))
+        .map((k) => ({ ...k.publicJwk, kid: k.kid, alg: k.alg, use: 'sig' })),
+    };
+  }
+
+  private generate(group: string, alg: SigningAlg, kid: string): SigningKeyCreatedData {
+    const pair =
+      alg === 'RS256'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : alg === 'ES256'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : generateKeyPairSync('ed25519');
+    return {
+      kid,
+      alg,
+      group,
+      publicJwk: pair.publicKey.export({ format: 'jwk' }) as Record<string, unknown>,
+      privateKeySealed: this.box.seal(pair.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string),
+      createdAt: this.clock.now().toISOString(),
+    };
+  }
+}
+
+function isPublished(publishUntil: string | null, now: Date): boolean {
+  return publishUntil === null || Date.parse(publishUntil) > now.getTime();
+}
+
+/** `native-key1`, or Sunbird's own form: `mobile_devicev2_key1` … `N`. */
+function kidFor(group: string, n: number): string {
+  return group === 'native' ? `native-${randomBytes(3).toString('hex')}-key${n}` : `${group}v2_key${n}`;
+}

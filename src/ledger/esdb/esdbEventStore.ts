@@ -1,0 +1,210 @@
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  type AllStreamResolvedEvent,
+  type Position,
+  type ReadPosition,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import {
+  assertExpectedRevision,
+  matchesPrefixes,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type EventStore,
+  type ExpectedRevision,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  type SubscriptionHandler,
+} from '../eventStore.js';
+import {
+  fromVendorRevision,
+  isSystemStream,
+  PositionBook,
+  positionOf,
+  toEventData,
+  toRecorded,
+  toVendorRevision,
+} from './convert.js';
+import { esdbSubscription } from './esdbSubscription.js';
+
+export interface EsdbEventStoreOptions {
+  now?: () => Date;
+  /** Resubscription backoff after a dropped subscription. */
+  retry?: { minMs: number; maxMs: number };
+}
+
+/**
+ * The ledger on EventStoreDB (`LEDGER_EVENTSTORE=esdb://…`). Revisions, idempotent re-appends and
+ * $all ordering are the server's; the hash chain and `recordedAt` ride in each event's metadata
+ * under `$ledger`, and are stripped again on the way out. Event ids must be UUIDs.
+ */
+export class EsdbEventStore implements EventStore {
+  readonly kind = 'esdb';
+  private readonly client: EventStoreDBClient;
+  private readonly positions = new PositionBook();
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly now: () => Date;
+
+  constructor(connectionString: string, private readonly options: EsdbEventStoreOptions = {}) {
+    this.client = EventStoreDBClient.connectionString(connectionString);
+    this.now = options.now ?? (() => new Date());
+  }
+
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) return this.emptyAppend(stream, expected);
+    // The chain needs the hash of the event we append after. With an exact revision (or no_stream)
+    // the server rejects the append if that event is no longer the last, so the read is race-safe.
+    // With `any`/`stream_exists` a concurrent writer can slip in between the read and the append
+    // and the stored prevHash/revision would then not match: the chain verifier reports it.
+    const [head] =
+      expected === 'no_stream'
+        ? []
+        : await this.readStream(stream, {
+            direction: 'backwards',
+            fromRevision: typeof expected === 'bigint' ? expected : undefined,
+            maxCount: 1,
+          });
+    const first = typeof expected === 'bigint' ? expected + 1n : head ? head.revision + 1n : 0n;
+    const data = toEventData(stream, events, first, head?.hash ?? '', this.now());
+    try {
+      const result = await this.client.appendToStream(stream, data, { expectedRevision: toVendorRevision(expected) });
+      this.positions.remember(result.position);
+      const position = result.position?.commit ?? (await this.positionAt(stream, result.nextExpectedRevision));
+      return { nextRevision: result.nextExpectedRevision, position };
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        throw new WrongExpectedRevisionError(stream, expected, fromVendorRevision(error.actualVersion));
+      }
+      throw error;
+    }
+  }
+
+  /** Nothing to write: only the expectation is checked (ESDB would not report the position). */
+  private async emptyAppend(stream: string, expected: ExpectedRevision): Promise<AppendResult> {
+    const [head] = await this.readStream(stream, { direction: 'backwards', maxCount: 1 });
+    assertExpectedRevision(stream, expected, head ? head.revision : -1n);
+    return { nextRevision: head ? head.revision : -1n, position: head ? head.position : await this.headPosition() };
+  }
+
+  /** Idempotent re-appends come back without a position on older servers: look it up. */
+  private async positionAt(stream: string, revision: bigint): Promise<bigint> {
+    const [e] = await this.readStream(stream, { direction: 'backwards', fromRevision: revision, maxCount: 1 });
+    return e?.position ?? -1n;
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const backwards = options.direction === 'backwards';
+    try {
+      const read = await collect<ResolvedEvent>(
+        this.client.readStream(stream, {
+          direction: backwards ? BACKWARDS : FORWARDS,
+          fromRevision: options.fromRevision ?? (backwards ? END : START),
+          maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
+        }),
+      );
+      return this.recorded(read);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const max = options.maxCount ?? 1000;
+    const pageSize = Math.min(max, 1000) + 1;
+    const out: RecordedEvent[] = [];
+    // ESDB reads $all from a position inclusively; the port's `after` is exclusive.
+    let floor = options.after ?? -1n;
+    let from: ReadPosition = options.after === undefined ? START : this.positions.full(options.after);
+    while (out.length < max) {
+      const page: AllStreamResolvedEvent[] = await collect(this.client.readAll({ fromPosition: from, maxCount: pageSize }));
+      for (const e of this.recorded(page)) {
+        if (e.position > floor && matchesPrefixes(e.stream, options.streamPrefixes)) out.push(e);
+        if (out.length >= max) break;
+      }
+      const tail: Position | undefined = page.length > 0 ? positionOf(page[page.length - 1]!) : undefined;
+      if (page.length < pageSize || !tail || tail.commit <= floor) break;
+      from = tail;
+      floor = tail.commit;
+    }
+    return out;
+  }
+
+  subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler): Subscription {
+    const deps = {
+      client: this.client,
+      positions: this.positions,
+      headPosition: () => this.headPosition(),
+      retry: this.options.retry,
+    };
+    const sub = esdbSubscription(deps, options, handler);
+    this.subscriptions.add(sub);
+    sub.done.then(
+      () => this.subscriptions.delete(sub),
+      () => this.subscriptions.delete(sub),
+    );
+    return sub;
+  }
+
+  /**
+   * Position of the last non-system event ($all also carries the server's own `$…` streams, which
+   * readAll and subscriptions skip). Scans back a bounded distance; 0n when there is none.
+   */
+  async headPosition(): Promise<bigint> {
+    let from: ReadPosition = END;
+    for (let scanned = 0; scanned < 5000; ) {
+      const page: AllStreamResolvedEvent[] = await collect(
+        this.client.readAll({ direction: BACKWARDS, fromPosition: from, maxCount: 100 }),
+      );
+      for (const r of page) {
+        const e = r.event;
+        if (e && !isSystemStream(e.streamId)) {
+          this.positions.remember(positionOf(r));
+          return e.position.commit;
+        }
+      }
+      const tail: Position | undefined = page.length > 0 ? positionOf(page[page.length - 1]!) : undefined;
+      if (page.length < 100 || !tail) return 0n;
+      from = tail;
+      scanned += page.length;
+    }
+    // Only system events at the tail: their position is still a valid checkpoint.
+    const [top] = await collect<AllStreamResolvedEvent>(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }));
+    return top?.event?.position.commit ?? 0n;
+  }
+
+  async ping(): Promise<void> {
+    await collect(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }));
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.client.dispose();
+  }
+
+  private recorded(read: Array<ResolvedEvent | AllStreamResolvedEvent>): RecordedEvent[] {
+    const out: RecordedEvent[] = [];
+    for (const r of read) {
+      this.positions.remember(positionOf(r));
+      const e = toRecorded(r);
+      if (e) out.push(e);
+    }
+    return out;
+  }
+}
+
+async function collect<T>(stream: AsyncIterable<unknown>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of stream) out.push(item as T);
+  return out;
+}

@@ -1,0 +1,13 @@
+import { ledgerFile, type Config } from '../config.js';
+import type { EventStore } from './eventStore.js';
+import { SqliteEventStore } from './sqlite/sqliteEventStore.js';
+
+/** Picks the EventStore adapter from configuration: the embedded SQLite file, or EventStoreDB. */
+export async function openEventStore(config: Config): Promise<EventStore> {
+  if (config.eventStore === 'sqlite') return new SqliteEventStore(ledgerFile(config));
+  if (config.eventStore.startsWith('esdb://') || config.eventStore.startsWith('esdb+discover://')) {
+    const { EsdbEventStore } = await import('./esdb/esdbEventStore.js');
+    return new EsdbEventStore(config.eventStore);
+  }
+  throw new Error('LEDGER_EVENTSTORE must be "sqlite" or an esdb:// connection string');
+}

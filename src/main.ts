@@ -1,0 +1,41 @@
+import { InProcessBus } from './bus/inProcessBus.js';
+import { systemClock } from './clock.js';
+import { loadConfig } from './config.js';
+import { openEventStore } from './ledger/openStore.js';
+import { createLogger } from './logger.js';
+import { shutdownGracefully, startService } from './app/service.js';
+
+/** The only place that wires real adapters. */
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel);
+  const store = await openEventStore(config);
+  const bus = new InProcessBus();
+  const service = await startService(config, { store, bus, clock: systemClock, logger });
+  const server = service.app.koa.listen(config.port, () =>
+    logger.info({ port: config.port, dataDir: config.dataDir, store: store.kind, bus: bus.kind }, 'token-ledger listening'),
+  );
+  server.headersTimeout = 15_000;
+  server.requestTimeout = 30_000;
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'signal received');
+    shutdownGracefully(server, service, logger).then(
+      () => process.exit(0),
+      (err) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err) => {
+  // Startup failures are ours to read, not a client's; no secret is in a startup error.
+  console.error('token-ledger failed to start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,78 @@
+import type { Deps } from '../app/deps.js';
+import { hashPassword, verifyPassword } from '../crypto/secrets.js';
+import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import { userDecider, userStream, type Role, type UserEvent, type UserProfile, type UserState } from './user.js';
+
+export interface RegisterUserInput {
+  username: string;
+  password: string;
+  roles: Role[];
+  fullName?: string;
+  email?: string;
+  preferredLanguage?: string;
+}
+
+/** A fixed hash to verify against when the user does not exist, so timing does not reveal who does. */
+let decoyHash: Promise<string> | undefined;
+
+export class UserService {
+  constructor(private readonly deps: Deps) {}
+
+  async register(input: RegisterUserInput, ctx: CommandContext): Promise<void> {
+    const passwordHash = await hashPassword(input.password);
+    const profile: UserProfile = {
+      fullName: input.fullName ?? null,
+      email: input.email ?? null,
+      preferredLanguage: input.preferredLanguage ?? null,
+    };
+    const result = await handleCommand(
+      this.deps.store,
+      userStream(input.username),
+      userDecider,
+      { type: 'RegisterUser', username: input.username, passwordHash, roles: input.roles, profile, now: this.deps.clock.now() },
+      ctx,
+      this.deps.validateEvent,
+    );
+    await this.deps.runner.waitFor(result.position);
+  }
+
+  async updateProfile(username: string, changes: Partial<UserProfile>, ctx: CommandContext): Promise<void> {
+    const result = await handleCommand(
+      this.deps.store,
+      userStream(username),
+      userDecider,
+      { type: 'UpdateProfile', username, changes },
+      ctx,
+      this.deps.validateEvent,
+    );
+    await this.deps.runner.waitFor(result.position);
+  }
+
+  async find(username: string): Promise<UserState> {
+    return foldEvents(userDecider, (await this.deps.store.readStream(userStream(username))));
+  }
+
+  /** The user when the password matches; the KDF runs off the event loop. */
+  async checkPassword(username: string, password: string): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
+    const user = await this.find(username);
+    if (user.status !== 'registered') {
+      decoyHash ??= hashPassword('decoy-password');
+      await verifyPassword(password, await decoyHash);
+      return undefined;
+    }
+    return (await verifyPassword(password, user.passwordHash)) ? user : undefined;
+  }
+
+  /** On an empty ledger, creates the first administrator from the environment, as Keycloak and Vault do. */
+  async bootstrapAdmin(username: string, password: string | undefined, ctx: CommandContext): Promise<'created' | 'exists' | 'skipped'> {
+    if ((await this.deps.store.headPosition()) > 0n && (await this.find(username)).status === 'registered') return 'exists';
+    if (!password) return 'skipped';
+    try {
+      await this.register({ username, password, roles: ['admin'] }, ctx);
+      return 'created';
+    } catch (error) {
+      if ((error as { status?: number }).status === 409) return 'exists';
+      throw error;
+    }
+  }
+}
