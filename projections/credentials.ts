@@ -5,7 +5,18 @@ import type { Projection } from '../src/readmodels/projection.js';
  * revocation checks are a primary-key lookup. Families whose issue events carry the common
  * credential fields add their event types to `ISSUE_EVENT_TYPES`.
  */
-export const ISSUE_EVENT_TYPES = ['CredentialIssued'];
+export const ISSUE_EVENT_TYPES = [
+  'CredentialIssued', // native access and refresh tokens
+  'ConsumerCredentialIssued', // Sunbird v1/v2 consumer JWTs
+  'PersonalTokenCreated', // Apinizer personal API access tokens
+  'AccessTokenPublished', // webMethods API keys and OAuth2 client credentials
+  'EntitySecretIssued', // Token Service IAM entity secrets
+  'EntitySecretReset',
+  'EntityTokenIssued', // Token Service IAM entity tokens
+  'UserTokenIssued', // Token Service IAM user tokens
+];
+/** Revocation events of the families, beside the generic CredentialRevoked. Each carries credentialId, revokedAt, reason. */
+export const REVOKE_EVENT_TYPES = ['CredentialRevoked', 'PersonalTokenRevoked', 'AccessTokenRevoked'];
 
 interface IssuedData {
   credentialId: string;
@@ -24,7 +35,7 @@ interface IssuedData {
 export const credentialsProjection: Projection = {
   name: 'credentials',
   version: 1,
-  canHandle: [...ISSUE_EVENT_TYPES, 'RefreshTokenRotated', 'CredentialRevoked'],
+  canHandle: [...ISSUE_EVENT_TYPES, 'RefreshTokenRotated', ...REVOKE_EVENT_TYPES],
   tables: ['credentials'],
   schema: `CREATE TABLE IF NOT EXISTS credentials (
     id TEXT PRIMARY KEY,
@@ -75,7 +86,7 @@ export const credentialsProjection: Projection = {
         });
       } else if (event.type === 'RefreshTokenRotated') {
         rotated.run(d.expiresAt, event.revision, d.credentialId);
-      } else if (event.type === 'CredentialRevoked') {
+      } else if (REVOKE_EVENT_TYPES.includes(event.type)) {
         revoked.run(d.revokedAt, d.reason, event.revision, d.credentialId);
       }
     };

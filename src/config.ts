@@ -16,6 +16,7 @@ export interface Config {
   logLevel: string;
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
+  topics: { lifecycle: string; revocations: string; accessEvents: string };
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -42,6 +43,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshReuseGraceSeconds: int(env.LEDGER_REFRESH_REUSE_GRACE_SECONDS, 10, 'LEDGER_REFRESH_REUSE_GRACE_SECONDS'),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: int(env.LEDGER_BODY_LIMIT_BYTES, 64 * 1024, 'LEDGER_BODY_LIMIT_BYTES'),
+    topics: {
+      lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
+      revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',
+      accessEvents: env.LEDGER_TOPIC_ACCESS_EVENTS || 'token-ledger.access-events',
+    },
   };
 }
 

@@ -1,4 +1,5 @@
 import type { LifecycleBus } from '../bus/lifecycleBus.js';
+import type { LifecycleRelay } from '../bus/relay.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../crypto/secrets.js';
@@ -14,6 +15,8 @@ export interface Deps {
   config: Config;
   store: EventStore;
   bus: LifecycleBus;
+  /** Publishes ledger events to the bus, from its own checkpoint. */
+  relay: LifecycleRelay;
   db: ReadModelDb;
   runner: ProjectionRunner;
   keys: KeyRing;

@@ -11,6 +11,7 @@ import { loadMasterKey } from '../keys/masterKey.js';
 import type { EventValidator } from '../ledger/commandHandler.js';
 import type { EventStore } from '../ledger/eventStore.js';
 import type { LifecycleBus } from '../bus/lifecycleBus.js';
+import { LifecycleRelay } from '../bus/relay.js';
 import type { Logger } from '../logger.js';
 import { openReadModelDb } from '../readmodels/readModelDb.js';
 import { ProjectionRunner } from '../readmodels/projectionRunner.js';
@@ -56,7 +57,8 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
   const runner = new ProjectionRunner(store, db, allProjections, logger);
   runner.init();
   const keys = new KeyRing(store, box, clock);
-  const deps: Deps = { config, store, bus, db, runner, keys, box, clock, logger, validateEvent: eventValidator() };
+  const relay = new LifecycleRelay(store, bus, db, { topics: config.topics, source: config.issuer, logger });
+  const deps: Deps = { config, store, bus, relay, db, runner, keys, box, clock, logger, validateEvent: eventValidator() };
   const system = { actor: 'system', correlationId: `startup-${process.pid}`, time: clock.now().toISOString() };
 
   await keys.load();
@@ -75,12 +77,15 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
   if (admin === 'skipped') logger.warn('the ledger has no administrator: set LEDGER_ADMIN_PASSWORD to create one');
 
   const app = await createApp(deps, services, adapters.modules ?? allModules);
+  // After the modules have subscribed to the bus, so that none misses an event.
+  relay.start();
   return {
     app,
     deps,
     services,
     async close() {
       await app.close();
+      await relay.stop();
       await runner.stop();
       await keys.stop();
       await bus.close();

@@ -30,7 +30,7 @@ export type CredentialEvent =
       { credentialId: string; fromHash: string; toHash: string; accessTokenId: string; rotatedAt: string; expiresAt: string; withinGrace: boolean }
     >
   | DomainEvent<'RefreshTokenReuseDetected', { credentialId: string; tokenHash: string; detectedAt: string }>
-  | DomainEvent<'CredentialRevoked', { credentialId: string; reason: string; revokedAt: string }>;
+  | DomainEvent<'CredentialRevoked', { credentialId: string; reason: string; revokedAt: string; expiresAt?: string | null }>;
 
 export type Credential = Omit<CredentialIssuedData, 'tokenHash'>;
 

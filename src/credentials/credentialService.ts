@@ -48,9 +48,39 @@ export interface Introspection {
   [claim: string]: unknown;
 }
 
+/**
+ * A family's way to recognise its own tokens (an HS256 consumer JWT, a personal token, an API key):
+ * returns the credential id and the claims when the token is authentic, whether or not it is still
+ * active. Activity is then decided from the credentials read model, the same for every family.
+ */
+export type TokenInspector = (token: string) => Promise<{ credentialId: string; claims: Record<string, unknown> } | undefined>;
+
+/** Appends the revocation of a credential that lives in a family's own stream; returns its position. */
+export type Revoker = (credentialId: string, reason: string, ctx: CommandContext) => Promise<bigint | undefined>;
+
 /** Issues, rotates, revokes and checks the native API's credentials. */
 export class CredentialService {
   private readonly byId;
+  private readonly inspectors: TokenInspector[] = [];
+  private readonly revokers = new Map<string, Revoker>();
+
+  /** Lets a family's tokens be introspected and revoked through the native API. */
+  registerInspector(inspector: TokenInspector): void {
+    this.inspectors.push(inspector);
+  }
+
+  /** Revocation for credentials whose stream starts with `streamPrefix`. */
+  registerRevoker(streamPrefix: string, revoker: Revoker): void {
+    this.revokers.set(streamPrefix, revoker);
+  }
+
+  private async inspect(token: string) {
+    for (const inspector of this.inspectors) {
+      const found = await inspector(token);
+      if (found) return found;
+    }
+    return undefined;
+  }
 
   constructor(private readonly deps: Deps) {
     this.byId = deps.db.prepare('SELECT * FROM credentials WHERE id = ?');
@@ -143,7 +173,10 @@ export class CredentialService {
     const row = await this.lookup(credentialId);
     if (!row) return; // RFC 7009: an unknown token is not an error
     if (row.stream !== credentialStream(credentialId)) {
-      throw new Error(`Credential ${credentialId} lives in ${row.stream}; revoke it through its own family`);
+      const prefix = [...this.revokers.keys()].find((p) => row.stream.startsWith(p));
+      if (!prefix) throw new Error(`No revoker for credentials in ${row.stream}`);
+      await this.deps.runner.waitFor(await this.revokers.get(prefix)!(credentialId, reason, ctx));
+      return;
     }
     const result = await this.run(credentialId, { type: 'RevokeCredential', reason, now: this.deps.clock.now() }, ctx);
     await this.deps.runner.waitFor(result.position);
@@ -191,7 +224,7 @@ export class CredentialService {
   async introspect(token: string): Promise<Introspection> {
     if (looksLikeJwt(token)) {
       const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
-      if (!claims?.jti) return { active: false };
+      if (!claims?.jti) return this.introspectFamilyToken(token);
       const row = await this.lookup(claims.jti);
       if (!(await this.isActive(row))) return { active: false };
       return {
@@ -207,7 +240,7 @@ export class CredentialService {
       };
     }
     const familyId = parseToken(REFRESH_PREFIX, token);
-    if (!familyId) return { active: false };
+    if (!familyId) return this.introspectFamilyToken(token);
     const events = await this.deps.store.readStream(credentialStream(familyId));
     const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);
     if (state.status !== 'active' || !state.current.includes(sha256Hex(token))) return { active: false };
@@ -225,13 +258,32 @@ export class CredentialService {
     };
   }
 
+  /** Tokens of the other API families, recognised by their inspectors; activity comes from the read model. */
+  private async introspectFamilyToken(token: string): Promise<Introspection> {
+    const found = await this.inspect(token);
+    if (!found) return { active: false };
+    const row = await this.lookup(found.credentialId);
+    if (!row || !(await this.isActive(row))) return { active: false };
+    return {
+      active: true,
+      sub: row.subject,
+      ...(row.expires_at ? { exp: Math.floor(Date.parse(row.expires_at) / 1000) } : {}),
+      iat: Math.floor(Date.parse(row.issued_at) / 1000),
+      scope: (JSON.parse(row.scopes) as string[]).join(' '),
+      client_id: row.client_id,
+      token_type: row.kind,
+      jti: row.id,
+      ...found.claims,
+    };
+  }
+
   /** Finds the credential id a presented token stands for (for revocation). */
   async credentialIdOf(token: string): Promise<string | undefined> {
     if (looksLikeJwt(token)) {
       const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), requireExp: false });
-      return claims?.jti;
+      if (claims?.jti) return claims.jti;
     }
-    return parseToken(REFRESH_PREFIX, token);
+    return parseToken(REFRESH_PREFIX, token) ?? (await this.inspect(token))?.credentialId;
   }
 
   /** Bearer resolver for native JWT access tokens. */

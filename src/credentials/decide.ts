@@ -60,7 +60,10 @@ export function decideCredential(command: CredentialCommand, state: CredentialSt
       if (now.getTime() - Date.parse(rotatedAt) <= command.graceSeconds * 1000) return [rotation(true)];
       return [
         { type: 'RefreshTokenReuseDetected', data: { credentialId: id, tokenHash: command.presentedHash, detectedAt: now.toISOString() } },
-        { type: 'CredentialRevoked', data: { credentialId: id, reason: 'refresh_token_reuse', revokedAt: now.toISOString() } },
+        {
+          type: 'CredentialRevoked',
+          data: { credentialId: id, reason: 'refresh_token_reuse', revokedAt: now.toISOString(), expiresAt: state.credential.expiresAt },
+        },
       ];
     }
 
@@ -70,7 +73,13 @@ export function decideCredential(command: CredentialCommand, state: CredentialSt
       return [
         {
           type: 'CredentialRevoked',
-          data: { credentialId: state.credential.credentialId, reason: command.reason, revokedAt: command.now.toISOString() },
+          data: {
+            credentialId: state.credential.credentialId,
+            reason: command.reason,
+            revokedAt: command.now.toISOString(),
+            // Subscribers keep the jti in their deny set until then.
+            expiresAt: state.credential.expiresAt,
+          },
         },
       ];
 

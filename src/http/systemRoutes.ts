@@ -24,7 +24,12 @@ export const systemModule: Module = {
         const bus = await deps.bus.health().catch(() => ({ status: 'degraded' as const, kind: deps.bus.kind }));
         const status = store.status !== 'ok' ? 'down' : bus.status !== 'ok' ? 'degraded' : 'ok';
         ctx.status = status === 'down' ? 503 : 200;
-        ctx.body = { status, store, bus, readModels: { appliedPosition: Number(deps.runner.applied) } };
+        ctx.body = {
+          status,
+          store,
+          bus: { ...bus, relayedPosition: Number(deps.relay.published), ...(deps.relay.lastError ? { lastError: 'publish failing' } : {}) },
+          readModels: { appliedPosition: Number(deps.runner.applied) },
+        };
       },
     );
 

@@ -37,6 +37,9 @@ import {
 } from './convert.js';
 import { esdbSubscription } from './esdbSubscription.js';
 
+/** `LEDGER_EVENTSTORE` values this adapter serves: `esdb://…` or `esdb+discover://…`. */
+export const isEsdbConnectionString = (value: string) => /^esdb(\+discover)?:\/\//.test(value);
+
 export interface EsdbEventStoreOptions {
   now?: () => Date;
   /** Resubscription backoff after a dropped subscription. */
