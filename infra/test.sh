@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it: type-check, real Kafka broker, real Chromium, mocha.
+# Everything it needs is installed here (npm, apt-get, Maven), so a fresh clone works.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+echo "== type-check"
+npx tsc -p tsconfig.json --noEmit
+
+echo "== browser for the console tests"
+bash infra/install-chromium.sh
+
+echo "== Kafka broker (KRaft, from Maven Central)"
+export KAFKA_PORT="${KAFKA_PORT:-19092}"
+bash infra/kafka/start.sh
+trap 'bash infra/kafka/stop.sh >/dev/null 2>&1 || true' EXIT
+export LEDGER_TEST_KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT}"
+
+echo "== mocha"
+mkdir -p test-artifacts
+npx mocha 'test/**/*.spec.ts' "$@"
