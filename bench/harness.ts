@@ -1,0 +1,65 @@
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../test/support/process.js';
+
+export interface LoadResult {
+  name: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  runs: number[];
+}
+
+/** Starts a server process and waits until `readyPath` answers 200. */
+export async function startProcess(args: string[], env: Record<string, string>, readyPath: string): Promise<{ child: ChildProcess; url: string }> {
+  const port = String(await freePort());
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${out}`);
+    const ok = await fetch(url + readyPath).then((r) => r.status === 200, () => false);
+    if (ok) return { child, url };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    child.on('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Runs autocannon `runs` times and reports the median req/s, with the p50/p99 of that run. */
+export async function measure(name: string, options: autocannon.Options, runs = 3): Promise<LoadResult> {
+  const results: autocannon.Result[] = [];
+  for (let i = 0; i < runs; i++) {
+    results.push(await autocannon({ connections: 50, duration: 5, ...options }));
+  }
+  const rps = results.map((r) => r.requests.average);
+  const mid = results[rps.indexOf(median(rps))]!;
+  const out = {
+    name,
+    reqPerSec: Math.round(median(rps)),
+    p50: mid.latency.p50,
+    p99: mid.latency.p99,
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    runs: rps.map(Math.round),
+  };
+  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s (runs ${out.runs.join(', ')}), p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
+  return out;
+}
+
+export function table(rows: Array<Record<string, string | number>>): string {
+  const cols = Object.keys(rows[0] ?? {});
+  const width = cols.map((c) => Math.max(c.length, ...rows.map((r) => String(r[c]).length)));
+  const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(width[i]!)).join(' | ') + ' |';
+  return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
+}

@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnService } from '../support/process.js';
+import { remember, writtenFiles } from '../support/service.js';
+
+describe('the running service', function () {
+  this.timeout(60_000);
+
+  it('honours PORT and LEDGER_DATA_DIR, bootstraps the admin, and shuts down gracefully on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tl-e2e-'));
+    const svc = await spawnService({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' });
+    writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
+    expect(svc.output()).to.include('LEDGER_MASTER_KEY is not set');
+    expect(svc.output()).to.include('created the first administrator');
+    const keyFile = join(dataDir, 'master.key');
+    expect(statSync(keyFile).mode & 0o777).to.equal(0o600);
+
+    const login = () =>
+      fetch(`${svc.url}/oauth2/token`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=password&username=admin&password=e2e-admin-password',
+      });
+    const first = await login();
+    expect(first.status).to.equal(200);
+    const body = (await first.json()) as { access_token: string; refresh_token: string };
+    remember(body.access_token, body.refresh_token);
+
+    // Requests in flight when SIGTERM arrives still get their answers (scrypt keeps them busy a while).
+    const inFlight = Array.from({ length: 5 }, () => login());
+    await new Promise((r) => setTimeout(r, 20));
+    svc.child.kill('SIGTERM');
+    const answers = await Promise.all(inFlight);
+    for (const a of answers) {
+      expect(a.status).to.equal(200);
+      const tokens = (await a.json()) as { access_token: string; refresh_token: string };
+      remember(tokens.access_token, tokens.refresh_token);
+    }
+    expect(await svc.exited).to.equal(0);
+    expect(svc.output()).to.include('shut down cleanly');
+    expect(existsSync(join(dataDir, 'ledger.db'))).to.equal(true);
+    // The log never carries a token or a password.
+    expect(svc.output()).to.not.include(body.access_token);
+    expect(svc.output()).to.not.include('e2e-admin-password');
+  });
+});
