@@ -1,4 +1,7 @@
+import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
+import { exportLedger } from '../audit/export.js';
 import { systemClock } from '../clock.js';
 import { loadConfig, readModelFile } from '../config.js';
 import { SecretBox } from '../crypto/secrets.js';
@@ -20,7 +23,11 @@ const USAGE = `token-ledger <command>
                                  or write a separate file with --out)
   keys rotate [--group native] [--max-ttl <seconds>]
                                  new signing keys; old ones stay in JWKS until their tokens expire
-  verify                         recompute every hash chain and check $all for gaps
+  verify [--checkpoint <file>]   recompute every hash chain and check $all for gaps; with a
+                                 checkpoint, also prove the ledger still extends it unchanged
+  checkpoint                     print the ledger's head, signed with the service key
+  export [--from <ISO>] [--to <ISO>] [--stream-prefix <p>] [--out <file>]
+                                 NDJSON of the ledger's events, without secrets
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -36,11 +43,15 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const store = await openEventStore(config);
+  const keyRing = async (s: typeof store) => {
+    const ring = new KeyRing(s, new SecretBox(loadMasterKey(config.masterKey, config.dataDir, logger)), systemClock);
+    await ring.load();
+    return ring;
+  };
   try {
     if (command === 'replay') {
       const { values } = parseArgs({ args: rest, options: { until: { type: 'string' }, out: { type: 'string' } } });
-      const until = values.until ? new Date(values.until) : undefined;
-      if (until && Number.isNaN(until.getTime())) throw new UsageError('--until must be an ISO 8601 time');
+      const until = isoOption(values.until, '--until');
       const file = values.out ?? readModelFile(config);
       const db = openReadModelDb(file);
       const bar = progressBar('replay');
@@ -58,17 +69,55 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest.slice(1), options: { group: { type: 'string' }, 'max-ttl': { type: 'string' } } });
       const group = values.group ?? 'native';
       const ttl = values['max-ttl'] !== undefined ? Number(values['max-ttl']) : group === 'native' ? config.accessTokenTtlSeconds : null;
-      const ring = new KeyRing(store, new SecretBox(loadMasterKey(config.masterKey, config.dataDir, logger)), systemClock);
+      const ring = await keyRing(store);
       const kids = await ring.rotate(group, ttl, { actor: 'cli:keys-rotate', correlationId: `cli-${process.pid}`, time: new Date().toISOString() });
       process.stdout.write(`group ${group}: new signing key(s) ${kids.join(', ')}\n`);
       return 0;
     }
     if (command === 'verify') {
+      const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' } } });
       const bar = progressBar('verify');
-      const result = await verifyLedger(store, { densePositions: store.kind === 'sqlite', onProgress: (d, t) => bar.update(d, t, 0) });
+      const started = Date.now();
+      const result: { ok: boolean; checkpoint?: unknown } = await verifyLedger(store, {
+        densePositions: store.kind === 'sqlite',
+        onProgress: (d, t) => bar.update(d, t, d / Math.max((Date.now() - started) / 1000, 0.001)),
+      });
       bar.done();
+      if (values.checkpoint) {
+        const cp = JSON.parse(readFileSync(values.checkpoint, 'utf8')) as SignedCheckpoint;
+        const ring = await keyRing(store);
+        const checked = await verifyCheckpoint(store, ring, cp);
+        result.checkpoint = { position: cp.position, ...checked };
+        result.ok = result.ok && checked.ok;
+      }
       process.stdout.write(JSON.stringify(result, null, 2) + '\n');
       return result.ok ? 0 : 3;
+    }
+    if (command === 'checkpoint') {
+      const cp = await createCheckpoint(store, await keyRing(store), new Date());
+      process.stdout.write(JSON.stringify(cp, null, 2) + '\n');
+      return 0;
+    }
+    if (command === 'export') {
+      const { values } = parseArgs({
+        args: rest,
+        options: { from: { type: 'string' }, to: { type: 'string' }, 'stream-prefix': { type: 'string' }, out: { type: 'string' } },
+      });
+      const from = isoOption(values.from, '--from');
+      const to = isoOption(values.to, '--to');
+      const out = values.out ? createWriteStream(values.out) : process.stdout;
+      const bar = progressBar('export');
+      const started = Date.now();
+      const result = await exportLedger(store, out, {
+        from,
+        to,
+        streamPrefix: values['stream-prefix'],
+        onProgress: (done, total) => bar.update(done, total, done / Math.max((Date.now() - started) / 1000, 0.001)),
+      });
+      bar.done();
+      if (values.out) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(r));
+      process.stderr.write(`exported ${result.written} of ${result.scanned} events\n`);
+      return 0;
     }
     throw new UsageError(`unknown command: ${[command, ...rest].join(' ')}`);
   } finally {
@@ -77,6 +126,13 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function isoOption(value: string | undefined, name: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) throw new UsageError(`${name} must be an ISO 8601 time`);
+  return d;
+}
 
 main(process.argv.slice(2)).then(
   (code) => {

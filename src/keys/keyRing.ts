@@ -1,4 +1,5 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
@@ -52,7 +53,7 @@ export class KeyRing {
   /** Creates `count` keys for a group that has no active key (first start). */
   async ensureGroup(group: string, alg: SigningAlg, count: number, context: CommandContext): Promise<void> {
     if ((this.state.active[group] ?? []).length > 0) return;
-    const keys = Array.from({ length: count }, (_, i) => this.generate(group, alg, kidFor(group, i + 1)));
+    const keys = await Promise.all(Array.from({ length: count }, (_, i) => this.generate(group, alg, kidFor(group, i + 1))));
     const result = await handleCommand(this.store, SIGNING_KEYS_STREAM, signingKeysDecider, (state) => {
       if ((state.active[group] ?? []).length > 0) return { type: 'CreateKeys' as const, keys: [] };
       return { type: 'CreateKeys' as const, keys };
@@ -67,7 +68,7 @@ export class KeyRing {
     const first = current.length ? this.state.keys[current[0]!]! : undefined;
     if (!first) throw new Error(`No active key in group ${group}`);
     const used = Object.values(this.state.keys).filter((k) => k.group === group).length;
-    const newKeys = current.map((_, i) => this.generate(group, first.alg, kidFor(group, used + i + 1)));
+    const newKeys = await Promise.all(current.map((_, i) => this.generate(group, first.alg, kidFor(group, used + i + 1))));
     const result = await handleCommand(
       this.store,
       SIGNING_KEYS_STREAM,
@@ -113,6 +114,13 @@ export class KeyRing {
     return { alg: entry.alg, key };
   }
 
+  /** Any key ever created, retired or not: for checking old signatures such as ledger checkpoints. */
+  anyPublicKey(kid: string): { alg: SigningAlg; key: KeyObject } | undefined {
+    const entry = this.state.keys[kid];
+    if (!entry) return undefined;
+    return { alg: entry.alg, key: createPublicKey({ key: entry.publicJwk as never, format: 'jwk' }) };
+  }
+
   jwks(): { keys: Array<Record<string, unknown>> } {
     const now = this.clock.now();
     return {
@@ -122,13 +130,14 @@ export class KeyRing {
     };
   }
 
-  private generate(group: string, alg: SigningAlg, kid: string): SigningKeyCreatedData {
+  /** Asynchronous: RSA generation is slow, and runs on the thread pool instead of the event loop. */
+  private async generate(group: string, alg: SigningAlg, kid: string): Promise<SigningKeyCreatedData> {
     const pair =
       alg === 'RS256'
-        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        ? await generatePair('rsa', { modulusLength: 2048 })
         : alg === 'ES256'
-          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
-          : generateKeyPairSync('ed25519');
+          ? await generatePair('ec', { namedCurve: 'P-256' })
+          : await generatePair('ed25519', {});
     return {
       kid,
       alg,
@@ -139,6 +148,11 @@ export class KeyRing {
     };
   }
 }
+
+const generatePair = promisify(generateKeyPair) as unknown as (
+  type: string,
+  options: Record<string, unknown>,
+) => Promise<{ publicKey: KeyObject; privateKey: KeyObject }>;
 
 function isPublished(publishUntil: string | null, now: Date): boolean {
   return publishUntil === null || Date.parse(publishUntil) > now.getTime();

@@ -115,8 +115,12 @@ describe('esdb adapter: subscriptions across dropped connections (stand-in)', ()
     expect(isEsdbConnectionString(standIn.connectionString)).to.equal(true);
     const s = stream();
     await store.append(s, [event(0), event(1)], 'no_stream');
+    await store.readStream(s); // the adapter reuses the head it saw here for the next append
     await store.append(s, [event(2)], 1n);
+    await store.append(s, [event(3)], 2n);
+    await store.append(s, [event(4)], 'any');
     const read = await store.readStream(s);
+    expect(read).to.have.length(5);
     let prevHash = '';
     for (const e of read) {
       expect(e.prevHash).to.equal(prevHash);

@@ -41,6 +41,7 @@ export interface EsdbStandIn {
 }
 
 const invalid = (details: string) => ({ code: grpc.status.INVALID_ARGUMENT, details });
+const internal = (error: unknown) => ({ code: grpc.status.INTERNAL, details: String(error) });
 
 /** Writes with backpressure; resolves early if the call goes away. */
 function send(call: grpc.ServerWritableStream<ReadReq, ReadResp>, message: ReadResp): Promise<void> {
@@ -113,7 +114,7 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
       replies = log.readAll(backwards, allFrom(o)).filter(keep).slice(0, count).map((e) => eventResp(e, true));
     }
     for (const reply of replies) await send(call, reply);
-    call.end();
+    if (!call.destroyed) call.end();
   }
 
   function append(call: grpc.ServerReadableStream<AppendReq, AppendResp>, callback: grpc.sendUnaryData<AppendResp>) {
@@ -130,8 +131,12 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
     });
     call.on('end', () => {
       if (!opts || problem) return callback(invalid(problem ?? 'options must come first'));
-      const expected = expectedOfAppend(opts);
-      callback(null, appendResp(log.append(streamName(opts.getStreamIdentifier()), expected, events), expected));
+      try {
+        const expected = expectedOfAppend(opts);
+        callback(null, appendResp(log.append(streamName(opts.getStreamIdentifier()), expected, events), expected));
+      } catch (error) {
+        callback(internal(error));
+      }
     });
   }
 
@@ -154,7 +159,11 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
       }
       if (!req.getIsFinal()) return;
       pending.delete(id);
-      call.write(batchAppendResp(id, p.name, log.append(p.name, p.expected, p.events), p.expected));
+      try {
+        call.write(batchAppendResp(id, p.name, log.append(p.name, p.expected, p.events), p.expected));
+      } catch (error) {
+        call.emit('error', internal(error));
+      }
     });
     call.on('end', () => call.end());
   }
@@ -173,7 +182,9 @@ export async function startEsdbStandIn(options: EsdbStandInOptions = {}): Promis
   }
 
   const server = new grpc.Server();
-  server.addService(streamsGrpc.StreamsService, { read, append, batchAppend } as grpc.UntypedServiceImplementation);
+  const readSafely = (call: grpc.ServerWritableStream<ReadReq, ReadResp>) =>
+    void read(call).catch((error) => call.emit('error', internal(error)));
+  server.addService(streamsGrpc.StreamsService, { read: readSafely, append, batchAppend } as grpc.UntypedServiceImplementation);
   // Without ServerFeatures the client falls back to unary Append, as against a 20.x server.
   if (options.batchAppend ?? true) {
     server.addService(featuresGrpc.ServerFeaturesService, { getSupportedMethods } as grpc.UntypedServiceImplementation);

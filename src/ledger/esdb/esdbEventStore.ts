@@ -56,6 +56,8 @@ export class EsdbEventStore implements EventStore {
   private readonly client: EventStoreDBClient;
   private readonly positions = new PositionBook();
   private readonly subscriptions = new Set<Subscription>();
+  /** Last event seen per stream by reads (bounded): saves a read before appends at an exact revision. */
+  private readonly heads = new Map<string, { revision: bigint; hash: string }>();
   private readonly now: () => Date;
 
   constructor(connectionString: string, private readonly options: EsdbEventStoreOptions = {}) {
@@ -65,20 +67,8 @@ export class EsdbEventStore implements EventStore {
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return this.emptyAppend(stream, expected);
-    // The chain needs the hash of the event we append after. With an exact revision (or no_stream)
-    // the server rejects the append if that event is no longer the last, so the read is race-safe.
-    // With `any`/`stream_exists` a concurrent writer can slip in between the read and the append
-    // and the stored prevHash/revision would then not match: the chain verifier reports it.
-    const [head] =
-      expected === 'no_stream'
-        ? []
-        : await this.readStream(stream, {
-            direction: 'backwards',
-            fromRevision: typeof expected === 'bigint' ? expected : undefined,
-            maxCount: 1,
-          });
-    const first = typeof expected === 'bigint' ? expected + 1n : head ? head.revision + 1n : 0n;
-    const data = toEventData(stream, events, first, head?.hash ?? '', this.now());
+    const { prevHash, first } = await this.chainHead(stream, expected);
+    const data = toEventData(stream, events, first, prevHash, this.now());
     try {
       const result = await this.client.appendToStream(stream, data, { expectedRevision: toVendorRevision(expected) });
       this.positions.remember(result.position);
@@ -90,6 +80,26 @@ export class EsdbEventStore implements EventStore {
       }
       throw error;
     }
+  }
+
+  /**
+   * The hash and revision the new events chain onto. With an exact revision (or no_stream) the server
+   * rejects the append unless that event is still the last, so this is race-safe. With `any` or
+   * `stream_exists` a concurrent writer can slip in between this read and the append; the stored
+   * prevHash/revision would then not match and the chain verifier reports the stream.
+   */
+  private async chainHead(stream: string, expected: ExpectedRevision): Promise<{ prevHash: string; first: bigint }> {
+    if (expected === 'no_stream') return { prevHash: '', first: 0n };
+    // (stream, revision) -> hash never changes, so a head seen by an earlier read can be reused.
+    const known = this.heads.get(stream);
+    if (typeof expected === 'bigint' && known?.revision === expected) return { prevHash: known.hash, first: expected + 1n };
+    const [head] = await this.readStream(stream, {
+      direction: 'backwards',
+      fromRevision: typeof expected === 'bigint' ? expected : undefined,
+      maxCount: 1,
+    });
+    const first = typeof expected === 'bigint' ? expected + 1n : head ? head.revision + 1n : 0n;
+    return { prevHash: head?.hash ?? '', first };
   }
 
   /** Nothing to write: only the expectation is checked (ESDB would not report the position). */
@@ -115,7 +125,9 @@ export class EsdbEventStore implements EventStore {
           maxCount: options.maxCount ?? Number.MAX_SAFE_INTEGER,
         }),
       );
-      return this.recorded(read);
+      const events = this.recorded(read);
+      this.rememberHead(stream, events);
+      return events;
     } catch (error) {
       if (error instanceof StreamNotFoundError) return [];
       throw error;
@@ -193,6 +205,15 @@ export class EsdbEventStore implements EventStore {
   async close(): Promise<void> {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.client.dispose();
+  }
+
+  private rememberHead(stream: string, events: RecordedEvent[]): void {
+    const top = events.reduce<RecordedEvent | undefined>((a, e) => (!a || e.revision > a.revision ? e : a), undefined);
+    const known = this.heads.get(stream);
+    if (!top || (known && known.revision >= top.revision)) return;
+    this.heads.delete(stream);
+    this.heads.set(stream, { revision: top.revision, hash: top.hash });
+    if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value!);
   }
 
   private recorded(read: Array<ResolvedEvent | AllStreamResolvedEvent>): RecordedEvent[] {

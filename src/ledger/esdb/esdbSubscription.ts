@@ -84,7 +84,7 @@ export function esdbSubscription(
       if (caughtUpAt < 0) caughtUpAt = received + sub.readableLength;
       signal();
     };
-    sub.on('data', (resolved: AllStreamResolvedEvent) => {
+    const onData = (resolved: AllStreamResolvedEvent) => {
       received++;
       attempt = 0;
       const e = toRecorded(resolved);
@@ -98,12 +98,15 @@ export function esdbSubscription(
       queue.push(e);
       if (queue.length >= maxBatch) sub.pause();
       signal();
-    });
-    sub.on('confirmation', () => (attempt = 0));
-    sub.on('caughtUp', onSignal);
-    sub.on('ledgerCaughtUp', onSignal);
-    sub.on('error', () => ((dropped = true), signal()));
-    sub.on('close', () => ((dropped = true), signal()));
+    };
+    const onConfirmed = () => (attempt = 0);
+    const onDropped = () => ((dropped = true), signal());
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const listeners: Array<[string, (...args: any[]) => void]> = [
+      ['data', onData], ['confirmation', onConfirmed], ['caughtUp', onSignal], ['ledgerCaughtUp', onSignal],
+      ['error', onDropped], ['close', onDropped],
+    ];
+    for (const [name, fn] of listeners) sub.on(name, fn);
     try {
       while (!closed) {
         if (!isCaughtUp && caughtUpAt >= 0 && consumed >= caughtUpAt) caughtUpNow();
@@ -123,7 +126,8 @@ export function esdbSubscription(
         await nap();
       }
     } finally {
-      sub.removeAllListeners('data');
+      // A discarded subscription must not wake (and so shorten) the backoff that follows.
+      for (const [name, fn] of listeners) sub.off(name, fn);
       sub.on('error', () => undefined);
       if (current === sub) current = undefined;
       await sub.unsubscribe().catch(() => undefined);
@@ -136,7 +140,9 @@ export function esdbSubscription(
       if (closed) return;
       // Dropped: back off (exponential, with jitter) and resume after the last handled event.
       const delay = Math.min(maxMs, minMs * 2 ** attempt++) * (0.5 + Math.random() / 2);
-      await Promise.race([new Promise((r) => setTimeout(r, delay)), nap()]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((r) => (timer = setTimeout(r, delay))), nap()]);
+      clearTimeout(timer);
     }
   };
 
