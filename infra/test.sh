@@ -17,6 +17,9 @@ bash infra/kafka/start.sh
 trap 'bash infra/kafka/stop.sh >/dev/null 2>&1 || true' EXIT
 export LEDGER_TEST_KAFKA_BROKERS="127.0.0.1:${KAFKA_PORT}"
 
-echo "== mocha"
+echo "== mocha: the whole suite (embedded SQLite ledger, real Kafka, real Chromium)"
 mkdir -p test-artifacts
 npx mocha 'test/**/*.spec.ts' "$@"
+
+echo "== mocha: the API suite again, on the EventStoreDB adapter over its protocol stand-in"
+LEDGER_TEST_EVENTSTORE=esdb npx mocha 'test/api/**/*.spec.ts' "$@"

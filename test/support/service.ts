@@ -10,7 +10,9 @@ import { loadConfig, ledgerFile, type Config } from '../../src/config.js';
 import type { EventStore } from '../../src/ledger/eventStore.js';
 import { MemoryEventStore } from '../../src/ledger/memory/memoryEventStore.js';
 import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
+import { EsdbEventStore } from '../../src/ledger/esdb/esdbEventStore.js';
 import { createLogger } from '../../src/logger.js';
+import { startEsdbStandIn, type EsdbStandIn } from './esdbStandIn.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
@@ -30,7 +32,7 @@ export interface TestService {
 }
 
 export interface TestServiceOptions {
-  store?: 'sqlite' | 'memory' | ((dataDir: string) => EventStore | Promise<EventStore>);
+  store?: 'sqlite' | 'memory' | 'esdb' | ((dataDir: string) => EventStore | Promise<EventStore>);
   clock?: Clock;
   bus?: LifecycleBus;
   env?: Record<string, string>;
@@ -61,13 +63,16 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   const logStream: WriteStream = createWriteStream(logFile);
   const logger = createLogger('info', logStream);
   const clock = options.clock ?? systemClock;
-  const kind = options.store ?? 'sqlite';
-  const store =
-    typeof kind === 'function'
-      ? await kind(dataDir)
-      : kind === 'memory'
-        ? new MemoryEventStore(() => clock.now())
-        : new SqliteEventStore(ledgerFile(config), { now: () => clock.now() });
+  // LEDGER_TEST_EVENTSTORE=esdb runs a suite on the EventStoreDB adapter, over the protocol stand-in.
+  const kind = options.store ?? (process.env.LEDGER_TEST_EVENTSTORE === 'esdb' ? 'esdb' : 'sqlite');
+  let standIn: EsdbStandIn | undefined;
+  let store: EventStore;
+  if (typeof kind === 'function') store = await kind(dataDir);
+  else if (kind === 'memory') store = new MemoryEventStore(() => clock.now());
+  else if (kind === 'esdb') {
+    standIn = await startEsdbStandIn();
+    store = new EsdbEventStore(standIn.connectionString, { now: () => clock.now() });
+  } else store = new SqliteEventStore(ledgerFile(config), { now: () => clock.now() });
   const service = await startService(config, { store, bus: options.bus ?? new InProcessBus(), clock, logger });
   const http = supertest(service.app.koa.callback());
   writtenFiles.add(ledgerFile(config)).add(join(dataDir, 'readmodels.db')).add(logFile);
@@ -98,6 +103,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     },
     async close() {
       await service.close();
+      await standIn?.close();
       await new Promise<void>((resolve) => logStream.end(resolve));
     },
   };
