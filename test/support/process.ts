@@ -20,7 +20,7 @@ export interface RunningService {
 }
 
 /** Starts the real service (src/main.ts) in its own process, as `npm start` would, and waits until it listens. */
-export async function spawnService(env: Record<string, string>, timeoutMs = 30_000): Promise<RunningService> {
+export async function spawnService(env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
   const port = env.PORT ?? String(await freePort());
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     env: { ...process.env, ...env, PORT: port },
@@ -30,10 +30,12 @@ export async function spawnService(env: Record<string, string>, timeoutMs = 30_0
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
-  while (!out.includes('token-ledger listening')) {
+  // Ready when /health answers: independent of the log level.
+  while (!(await fetch(`${url}/health`).then((r) => r.status === 200, () => false))) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`service did not start:\n${out}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, url: `http://127.0.0.1:${port}`, output: () => out, exited };
+  return { child, url, output: () => out, exited };
 }
