@@ -17,6 +17,10 @@ export interface Config {
   /** Largest accepted request body, in bytes. */
   bodyLimitBytes: number;
   topics: { lifecycle: string; revocations: string; accessEvents: string };
+  /** webMethods access-request workflow: expiry of unfinished events, push delivery to providers. */
+  accessWorkflow: { expiryDays: number; sweepIntervalSeconds: number; pushRetryBaseMs: number; pushMaxAttempts: number; pushTimeoutMs: number };
+  /** Sunbird v2: one RS256 key group per consumer type, each with `keysPerGroup` keys. */
+  sunbird: { consumerTypes: string[]; keysPerGroup: number };
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -47,6 +51,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
       revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',
       accessEvents: env.LEDGER_TOPIC_ACCESS_EVENTS || 'token-ledger.access-events',
+    },
+    accessWorkflow: {
+      expiryDays: Math.max(1, int(env.LEDGER_ACCESS_EVENT_EXPIRY_DAYS, 30, 'LEDGER_ACCESS_EVENT_EXPIRY_DAYS')),
+      sweepIntervalSeconds: Math.max(1, int(env.LEDGER_ACCESS_EVENT_SWEEP_SECONDS, 3600, 'LEDGER_ACCESS_EVENT_SWEEP_SECONDS')),
+      pushRetryBaseMs: Math.max(1, int(env.LEDGER_ACCESS_PUSH_RETRY_BASE_MS, 1000, 'LEDGER_ACCESS_PUSH_RETRY_BASE_MS')),
+      pushMaxAttempts: Math.max(1, int(env.LEDGER_ACCESS_PUSH_MAX_ATTEMPTS, 8, 'LEDGER_ACCESS_PUSH_MAX_ATTEMPTS')),
+      pushTimeoutMs: Math.max(100, int(env.LEDGER_ACCESS_PUSH_TIMEOUT_MS, 10_000, 'LEDGER_ACCESS_PUSH_TIMEOUT_MS')),
+    },
+    sunbird: {
+      consumerTypes: (env.LEDGER_SUNBIRD_CONSUMER_TYPES || 'mobile_device,desktop_device,portal_anonymous,portal_loggedin,access')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      keysPerGroup: Math.max(1, int(env.LEDGER_SUNBIRD_KEYS_PER_GROUP, 2, 'LEDGER_SUNBIRD_KEYS_PER_GROUP')),
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { koaBody } from 'koa-body';
-import { UnsupportedMediaType } from '../errors.js';
+import { BadRequest, UnsupportedMediaType } from '../errors.js';
 
 export type BodyType = 'json' | 'form' | 'multipart';
 
@@ -30,8 +30,23 @@ export function parseBody(types: BodyType[], limitBytes: number) {
   return async (ctx: Context, next: Next) => {
     const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
     if (hasBody && !ctx.is(accepted)) throw new UnsupportedMediaType(`Content-Type must be one of: ${accepted.join(', ')}`);
-    return parser(ctx, next);
+    return parser(ctx, () => {
+      if (depth((ctx.request as unknown as { body: unknown }).body) > MAX_DEPTH) {
+        throw new BadRequest(`Request body is nested deeper than ${MAX_DEPTH} levels`);
+      }
+      return next();
+    });
   };
+}
+
+/** No request of ours nests deeply; a deep document is an attack on the parser's callers. */
+const MAX_DEPTH = 16;
+
+function depth(value: unknown, level = 0): number {
+  if (level > MAX_DEPTH || value === null || typeof value !== 'object') return level;
+  let max = level;
+  for (const v of Object.values(value)) max = Math.max(max, depth(v, level + 1));
+  return max;
 }
 
 /** The parsed body, after schema validation has vouched for its shape. */

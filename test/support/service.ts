@@ -57,6 +57,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     LEDGER_ADMIN_PASSWORD: ADMIN.password,
     LEDGER_ISSUER: 'http://token-ledger.test',
     LOG_LEVEL: 'info',
+    // One RSA key per Sunbird group keeps each test service's first start quick.
+    LEDGER_SUNBIRD_KEYS_PER_GROUP: '1',
     ...options.env,
   });
   const logFile = join(dataDir, 'service.log');

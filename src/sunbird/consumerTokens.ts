@@ -1,0 +1,49 @@
+import type { KeyObject } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, SignJWT } from 'jose';
+
+/** What a presented token claims to be, before any signature check. */
+export type ConsumerTokenShape =
+  | { version: 'v1'; iss: string; iat: number }
+  | { version: 'v2'; kid: string; iss: string; iat: number };
+
+const encoder = new TextEncoder();
+
+/** v1: header exactly `{"alg":"HS256"}` (no typ), claims `{iss, iat}`, the secret's bytes as the raw HMAC key. */
+export function signConsumerTokenV1(key: string, iat: number, secret: string): Promise<string> {
+  return new SignJWT({ iss: key, iat }).setProtectedHeader({ alg: 'HS256' }).sign(encoder.encode(secret));
+}
+
+/** v2: header `{"alg":"RS256","kid":…}`, claims `{iss, iat}`. */
+export function signConsumerTokenV2(key: string, iat: number, kid: string, privateKey: KeyObject): Promise<string> {
+  return new SignJWT({ iss: key, iat }).setProtectedHeader({ alg: 'RS256', kid }).sign(privateKey);
+}
+
+/** Reads the header and claims without trusting them; undefined for anything that is not a Sunbird-shaped JWT. */
+export function peekConsumerToken(token: string): ConsumerTokenShape | undefined {
+  if (!/^[\w-]+\.[\w-]+\.[\w-]+$/.test(token)) return undefined;
+  try {
+    const header = decodeProtectedHeader(token);
+    const claims = decodeJwt(token);
+    if (typeof claims.iss !== 'string' || typeof claims.iat !== 'number') return undefined;
+    if (header.alg === 'HS256' && header.kid === undefined) return { version: 'v1', iss: claims.iss, iat: claims.iat };
+    if (header.alg === 'RS256' && typeof header.kid === 'string') return { version: 'v2', kid: header.kid, iss: claims.iss, iat: claims.iat };
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks the signature with exactly one algorithm: no `none`, no HS/RS confusion. Consumer tokens have no `exp`. */
+export async function verifyConsumerToken(
+  token: string,
+  verification: { alg: 'HS256'; secret: string } | { alg: 'RS256'; publicKey: KeyObject },
+  now: Date,
+): Promise<Record<string, unknown> | undefined> {
+  try {
+    const key = verification.alg === 'HS256' ? encoder.encode(verification.secret) : verification.publicKey;
+    const { payload } = await jwtVerify(token, key, { algorithms: [verification.alg], currentDate: now });
+    return payload as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
