@@ -1,7 +1,7 @@
 // Replays N events (default 1,000,000) into fresh read models and reports events/s and peak RSS.
 //   node --import tsx bench/replay.ts [events]
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allProjections } from '../projections/index.js';
@@ -28,10 +28,11 @@ function credentialEvents(i: number): NewEvent[] {
 }
 
 async function main() {
-  const dir = mkdtempSync(join(tmpdir(), 'tl-bench-replay-'));
+  // REPLAY_LEDGER_DIR reuses a ledger seeded by an earlier run (seeding is the slow part).
+  const dir = process.env.REPLAY_LEDGER_DIR ?? mkdtempSync(join(tmpdir(), 'tl-bench-replay-'));
   const store = new SqliteEventStore(join(dir, 'ledger.db'));
-  process.stderr.write(`seeding ${total} events ...\n`);
-  let seeded = 0;
+  let seeded = Number(await store.headPosition());
+  process.stderr.write(`seeding ${total - seeded} events into ${dir} ...\n`);
   let i = 0;
   const started = Date.now();
   while (seeded < total) {
@@ -45,6 +46,7 @@ async function main() {
     if (i % 100_000 < 2000) process.stderr.write(`  ${seeded} events (${Math.round(seeded / ((Date.now() - started) / 1000))}/s)\n`);
   }
   process.stderr.write(`replaying into fresh read models ...\n`);
+  rmSync(join(dir, 'readmodels.db'), { force: true });
   const db = openReadModelDb(join(dir, 'readmodels.db'));
   let peakRss = 0;
   const result = await replayReadModels(store, db, allProjections, {
