@@ -11,6 +11,9 @@ npx tsc -p tsconfig.json --noEmit
 echo "== browser for the console tests"
 bash infra/install-chromium.sh
 
+echo "== schemathesis (PyPI) for the OpenAPI fuzzing test"
+bash infra/install-schemathesis.sh
+
 echo "== Kafka broker (KRaft, from Maven Central)"
 export KAFKA_PORT="${KAFKA_PORT:-19092}"
 bash infra/kafka/start.sh

@@ -25,7 +25,17 @@ export function parseBody(types: BodyType[], limitBytes: number) {
     formLimit: limitBytes,
     jsonStrict: true,
     parsedMethods: ['POST', 'PUT', 'PATCH', 'DELETE'],
-    formidable: { maxFiles: 0, maxFileSize: 0, maxFieldsSize: limitBytes, maxFields: 100 },
+    formidable: {
+      maxFiles: 0,
+      maxFileSize: 0,
+      maxFieldsSize: limitBytes,
+      maxFields: 100,
+      // A part with a Content-Type but no filename (e.g. `request` as application/json) is a field, not a file.
+      onPart: (part: { originalFilename?: string | null; mimetype?: string | null }, handle: (p: unknown) => void) => {
+        if (!part.originalFilename) part.mimetype = null;
+        handle(part);
+      },
+    },
   } as never);
   return async (ctx: Context, next: Next) => {
     const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';

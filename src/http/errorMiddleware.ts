@@ -6,7 +6,9 @@ import { envelopeFor } from './families.js';
 /** Body-parser and router errors carry an HTTP status; turn them into our own error classes. */
 function normalise(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
-  const status = (error as { status?: number; statusCode?: number })?.status ?? (error as { statusCode?: number })?.statusCode;
+  // koa-body (co-body) errors carry `status`; formidable's multipart errors carry `httpCode`.
+  const e = error as { status?: number; statusCode?: number; httpCode?: number } | undefined;
+  const status = e?.status ?? e?.statusCode ?? e?.httpCode;
   if (status === 413) return new PayloadTooLarge();
   if (status === 415) return new UnsupportedMediaType();
   if (status === 400 || status === 422) return new BadRequest('Malformed request body');
