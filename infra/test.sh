@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 echo "== type-check"
-npx tsc -p tsconfig.json --noEmit
+npm run typecheck
 
 echo "== browser for the console tests"
 bash infra/install-chromium.sh

@@ -10,6 +10,7 @@ export const ISSUE_EVENT_TYPES = [
   'ConsumerCredentialIssued', // Sunbird v1/v2 consumer JWTs
   'PersonalTokenCreated', // Apinizer personal API access tokens
   'AccessTokenPublished', // webMethods API keys and OAuth2 client credentials
+  'AccessTokenRenewed', // webMethods renewals: a new credential whose parentId is the one it replaces
   'EntitySecretIssued', // Token Service IAM entity secrets
   'EntitySecretReset',
   'EntityTokenIssued', // Token Service IAM entity tokens

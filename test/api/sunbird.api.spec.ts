@@ -41,7 +41,7 @@ describe('Sunbird API manager', () => {
 
   before(async () => {
     clock = new ManualClock(new Date('2026-02-01T08:00:00.000Z'));
-    t = await startTestService({ clock });
+    t = await startTestService({ clock, env: { LEDGER_SUNBIRD_KEYS_PER_GROUP: '2' } });
     admin = await t.token();
   });
   after(() => t.close());

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import type { NewEvent } from '../src/ledger/eventStore.js';
+import { SqliteEventStore } from '../src/ledger/sqlite/sqliteEventStore.js';
+
+const meta = () => ({ actor: 'bench:seed', correlationId: 'seed', causationId: 'seed', schemaVersion: 1, time: new Date().toISOString() });
+
+/**
+ * Realistic history written straight into a ledger file before the service starts (the service
+ * projects it on start-up): access tokens of 5,000 subjects, one in four revoked.
+ */
+export function credentialHistory(i: number, now = new Date()): { stream: string; events: NewEvent[] } {
+  const credentialId = randomUUID();
+  const issuedAt = now.toISOString();
+  const expiresAt = new Date(now.getTime() + 3600_000).toISOString();
+  const events: NewEvent[] = [
+    {
+      id: randomUUID(),
+      type: 'CredentialIssued',
+      data: { credentialId, kind: 'access_token', subject: `user${i % 5000}`, clientId: null, scopes: ['read'], roles: ['user'], issuedAt, expiresAt, kid: null, tokenHash: null, familyId: null, parentId: null },
+      metadata: meta(),
+    },
+  ];
+  if (i % 4 === 0) {
+    events.push({ id: randomUUID(), type: 'CredentialRevoked', data: { credentialId, reason: 'seed', revokedAt: issuedAt, expiresAt }, metadata: meta() });
+  }
+  return { stream: `credential-${credentialId}`, events };
+}
+
+export async function seedLedger(file: string, credentials: number, onProgress?: (done: number) => void): Promise<number> {
+  const store = new SqliteEventStore(file);
+  let events = 0;
+  for (let i = 0; i < credentials; ) {
+    const batch: Array<Promise<unknown>> = [];
+    for (let k = 0; k < 2000 && i < credentials; k++, i++) {
+      const { stream, events: e } = credentialHistory(i);
+      events += e.length;
+      batch.push(store.append(stream, e, 'no_stream'));
+    }
+    await Promise.all(batch);
+    onProgress?.(i);
+  }
+  await store.close();
+  return events;
+}
