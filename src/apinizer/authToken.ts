@@ -1,7 +1,6 @@
 import type { ModuleContext } from '../app/module.js';
 import { BadRequest, Unauthorized } from '../errors.js';
 import { bodyOf } from '../http/body.js';
-import type { LoginThrottle } from '../http/loginThrottle.js';
 import { commandContext } from '../http/requestContext.js';
 import { defineRoute } from '../http/routes.js';
 import { APINIZER_FAMILY, APINIZER_JSON, sendApinizerJson } from './envelope.js';
@@ -10,7 +9,7 @@ import { APINIZER_FAMILY, APINIZER_JSON, sendApinizerJson } from './envelope.js'
  * `POST /apiops/auth/token`: Apinizer's client_credentials grant, where the client is a user
  * (client_id = username, client_secret = password). Issues a native access token with the user's roles.
  */
-export function mountAuthToken({ target, deps, services }: ModuleContext, throttle: LoginThrottle): void {
+export function mountAuthToken({ target, deps, services }: ModuleContext): void {
   defineRoute(
     target,
     {
@@ -36,14 +35,8 @@ export function mountAuthToken({ target, deps, services }: ModuleContext, thrott
       for (const field of ['client_id', 'client_secret'] as const) {
         if (!body[field]) throw new BadRequest(`${field} is required`);
       }
-      const attempt = { username: body.client_id!, address: ctx.ip };
-      throttle.check(attempt);
-      const user = await services.users.checkPassword(body.client_id!, body.client_secret!);
-      if (!user) {
-        throttle.recordFailure(attempt);
-        throw new Unauthorized('Bad credentials', 'unauthorized_client');
-      }
-      throttle.recordSuccess(attempt);
+      const user = await services.users.checkPassword(body.client_id!, body.client_secret!, ctx.ip);
+      if (!user) throw new Unauthorized('Bad credentials', 'unauthorized_client');
       const cmd = commandContext(ctx, deps.clock);
       cmd.actor = `user:${user.username}`;
       const access = await services.credentials.issueAccessToken(

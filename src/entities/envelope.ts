@@ -55,7 +55,12 @@ export function authenticateEchoingTxnId(authenticate: Middleware, bodyLimitByte
 export const iamEnvelope: Envelope = (error, ctx) => ({
   status: error.status,
   body: { ...iamHead(ctx), errorCode: STATUS_CODES[error.status] ?? 'Error', errorMsg: error.message },
-  headers: error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : undefined,
+  headers:
+    error.status === 401
+      ? { 'WWW-Authenticate': 'Bearer' }
+      : error.status === 429
+        ? { 'Retry-After': String(error.details.retryAfter ?? 1) }
+        : undefined,
 });
 
 registerEnvelope(IAM_FAMILY, iamEnvelope, 'responses/iam-error');

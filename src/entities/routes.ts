@@ -78,7 +78,7 @@ export const iamModule: Module = {
         async (ctx) => {
           const { username, password } = bodyOf<{ username?: string; password?: string }>(ctx);
           if (!present(username) || !present(password)) throw new BadRequest(IAM_MESSAGES.userCredentialsMissing);
-          const user = await services.users.checkPassword(username, password);
+          const user = await services.users.checkPassword(username, password, ctx.ip);
           if (!user) throw new Unauthorized(IAM_MESSAGES.invalidUserCredentials, 'invalid_grant');
           const cmd = { ...commandContext(ctx, deps.clock), actor: `user:${user.username}` };
           const issued = await services.credentials.issueAccessToken(

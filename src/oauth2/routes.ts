@@ -52,7 +52,7 @@ export const oauth2Module: Module = {
         schemas.validate(`requests/oauth2-token-${grant}`, body);
         const cmd = commandContext(ctx, deps.clock);
         if (grant === 'password') {
-          const user = await services.users.checkPassword(body.username!, body.password!);
+          const user = await services.users.checkPassword(body.username!, body.password!, ctx.ip);
           if (!user) throw new BadRequest('Invalid username or password', 'invalid_grant');
           cmd.actor = `user:${user.username}`;
           const scopes = body.scope ? body.scope.split(' ') : [];

@@ -1,5 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { hashPassword, verifyPassword } from '../crypto/secrets.js';
+import { LoginThrottle } from '../http/loginThrottle.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import { userDecider, userStream, type Role, type UserEvent, type UserProfile, type UserState } from './user.js';
 
@@ -16,7 +17,12 @@ export interface RegisterUserInput {
 let decoyHash: Promise<string> | undefined;
 
 export class UserService {
-  constructor(private readonly deps: Deps) {}
+  /** One throttle for every password endpoint of every family: per username and per address. */
+  readonly throttle: LoginThrottle;
+
+  constructor(private readonly deps: Deps) {
+    this.throttle = new LoginThrottle(deps.clock);
+  }
 
   async register(input: RegisterUserInput, ctx: CommandContext): Promise<void> {
     const passwordHash = await hashPassword(input.password);
@@ -52,8 +58,25 @@ export class UserService {
     return foldEvents(userDecider, (await this.deps.store.readStream(userStream(username))));
   }
 
-  /** The user when the password matches; the KDF runs off the event loop. */
-  async checkPassword(username: string, password: string): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
+  /**
+   * The user when the password matches; the KDF runs off the event loop. With the caller's address,
+   * repeated failures are throttled (429 with Retry-After) before the password is even checked.
+   */
+  async checkPassword(
+    username: string,
+    password: string,
+    address?: string,
+  ): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
+    if (address === undefined) return this.verify(username, password);
+    const attempt = { username, address };
+    this.throttle.check(attempt);
+    const user = await this.verify(username, password);
+    if (user) this.throttle.recordSuccess(attempt);
+    else this.throttle.recordFailure(attempt);
+    return user;
+  }
+
+  private async verify(username: string, password: string): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
     const user = await this.find(username);
     if (user.status !== 'registered') {
       decoyHash ??= hashPassword('decoy-password');

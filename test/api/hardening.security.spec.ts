@@ -19,6 +19,25 @@ describe('hardening: limits, JWT algorithms, CORS, headers', () => {
   };
   const nativeKid = () => JSON.parse(Buffer.from(admin.split('.')[0]!, 'base64url').toString()).kid as string;
 
+  it('throttles password failures per username across every password endpoint, with 429 and Retry-After', async () => {
+    await t.userWithRoles('victim', ['user']);
+    const oauth = (password: string) => t.http.post('/oauth2/token').type('form').send({ grant_type: 'password', username: 'victim', password });
+    for (let i = 0; i < 5; i++) expect((await oauth('wrong-password')).status).to.equal(400);
+    const sixth = await oauth('wrong-password');
+    expect(sixth.status).to.equal(400);
+    const blocked = await oauth('victim-password-1');
+    expect(blocked.status).to.equal(429);
+    expect(blocked.body.error).to.equal('too_many_requests');
+    expect(Number(blocked.headers['retry-after'])).to.be.greaterThan(0);
+    // The same username is throttled on the other families' password endpoints too.
+    const iam = await t.http.post('/user/token/generate').send({ username: 'victim', password: 'victim-password-1' });
+    expect(iam.status).to.equal(429);
+    expect(iam.body.errorCode).to.equal('Too Many Requests');
+    expect(iam.headers['retry-after']).to.be.a('string');
+    const apinizer = await t.http.post('/apiops/auth/token').type('form').send({ grant_type: 'client_credentials', client_id: 'victim', client_secret: 'victim-password-1' });
+    expect(apinizer.status).to.equal(429);
+  });
+
   it('refuses JSON nested deeper than 16 levels', async () => {
     let deep: unknown = 'x';
     for (let i = 0; i < 40; i++) deep = { a: deep };
