@@ -55,12 +55,10 @@ export function authenticateEchoingTxnId(authenticate: Middleware, bodyLimitByte
 export const iamEnvelope: Envelope = (error, ctx) => ({
   status: error.status,
   body: { ...iamHead(ctx), errorCode: STATUS_CODES[error.status] ?? 'Error', errorMsg: error.message },
-  headers:
-    error.status === 401
-      ? { 'WWW-Authenticate': 'Bearer' }
-      : error.status === 429
-        ? { 'Retry-After': String(error.details.retryAfter ?? 1) }
-        : undefined,
+  headers: {
+    ...(error.status === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}),
+    ...(error.status === 429 ? { 'Retry-After': String(error.details.retryAfter ?? 1) } : {}),
+  },
 });
 
 registerEnvelope(IAM_FAMILY, iamEnvelope, 'responses/iam-error');
