@@ -140,8 +140,9 @@ async function issueTokens(service: Service, count: number): Promise<Array<{ tok
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-function summary(name: string, samples: number[], offset?: number) {
+function summary(name: string, samples: number[], fromSent: number[], offset?: number) {
   const s = [...samples].sort((a, b) => a - b);
+  const f = [...fromSent].sort((a, b) => a - b);
   return {
     subscriber: name,
     n: s.length,
@@ -152,6 +153,8 @@ function summary(name: string, samples: number[], offset?: number) {
     max_ms: r2(s[s.length - 1]!),
     mean_ms: r2(s.reduce((a, b) => a + b, 0) / s.length),
     seen_before_200: s.filter((x) => x <= 0).length,
+    /** For context: from the moment the revoke request was sent (always positive). */
+    from_request_sent: { p50_ms: r2(pct(f, 50)), p99_ms: r2(pct(f, 99)) },
     ...(offset !== undefined ? { clock_offset_ms: offset } : {}),
   };
 }
@@ -159,17 +162,22 @@ function summary(name: string, samples: number[], offset?: number) {
 /** Revokes each token over HTTP and waits until every observer saw it. */
 async function run(url: string, tokens: Array<{ token: string; jti: string }>, observers: Observer[]) {
   const samples = new Map(observers.map((o) => [o.name, [] as number[]]));
+  const fromSent = new Map(observers.map((o) => [o.name, [] as number[]]));
   for (const [i, { token, jti }] of tokens.entries()) {
     const seen = observers.map((o) => o.seen(jti));
+    const sent = now();
     const res = await fetch(`${url}/oauth2/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token }) });
     const ok = now();
     if (res.status !== 200) throw new Error(`revoke answered ${res.status}`);
     await res.arrayBuffer();
     const at = await Promise.all(seen);
     if (i < WARMUP) continue;
-    observers.forEach((o, k) => samples.get(o.name)!.push(at[k]! - ok));
+    observers.forEach((o, k) => {
+      samples.get(o.name)!.push(at[k]! - ok);
+      fromSent.get(o.name)!.push(at[k]! - sent);
+    });
   }
-  return observers.map((o) => summary(o.name, samples.get(o.name)!, o.clockOffsetMs));
+  return observers.map((o) => summary(o.name, samples.get(o.name)!, fromSent.get(o.name)!, o.clockOffsetMs));
 }
 
 async function measureBus(kind: 'in-process' | 'kafka', brokers: string[]) {
@@ -221,7 +229,13 @@ async function main() {
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/revocation-latency-${result.date.slice(0, 10)}.json`;
     writeFileSync(file, JSON.stringify(result, null, 2) + '\n');
-    console.log(table(rows.map(({ bus, subscriber, n, p50_ms, p99_ms, min_ms, max_ms, seen_before_200 }) => ({ bus, subscriber, n, p50_ms, p99_ms, min_ms, max_ms, seen_before_200 }))));
+    console.log(
+      table(
+        rows.map(({ bus, subscriber, n, p50_ms, p99_ms, min_ms, max_ms, seen_before_200, from_request_sent: sent }) => ({
+          bus, subscriber, n, p50_ms, p99_ms, min_ms, max_ms, seen_before_200, sent_p50_ms: sent.p50_ms, sent_p99_ms: sent.p99_ms,
+        })),
+      ),
+    );
     log(`written to ${file}`);
   } finally {
     if (ownBroker) execFileSync('bash', ['infra/kafka/stop.sh'], { stdio: 'ignore' });

@@ -1,4 +1,6 @@
+import { createServer } from 'node:http';
 import { InProcessBus } from './bus/inProcessBus.js';
+import { createKafkaBus } from './bus/kafka/kafkaBus.js';
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openEventStore } from './ledger/openStore.js';
@@ -10,9 +12,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
   const store = await openEventStore(config);
-  const bus = new InProcessBus();
+  const bus =
+    config.kafkaBrokers.length > 0
+      ? createKafkaBus({ brokers: config.kafkaBrokers, topics: config.topics, logger })
+      : new InProcessBus();
   const service = await startService(config, { store, bus, clock: systemClock, logger });
-  const server = service.app.koa.listen(config.port, () =>
+  // Header size is bounded (431 beyond it); bodies are bounded per route by the body parser.
+  const server = createServer({ maxHeaderSize: 16 * 1024 }, service.app.koa.callback());
+  server.listen(config.port, () =>
     logger.info({ port: config.port, dataDir: config.dataDir, store: store.kind, bus: bus.kind }, 'token-ledger listening'),
   );
   server.headersTimeout = 15_000;

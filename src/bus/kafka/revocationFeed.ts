@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import type { Consumer } from 'kafkajs';
+import { revocationRecordOf, type RevocationFeed } from '../revocationRecord.js';
+import { fromCloudEvent } from './cloudEvents.js';
+import { createKafkaClient, sleep, type KafkaConnection } from './kafkaClient.js';
+
+/**
+ * The revocations topic read from the beginning by a consumer group of its own (a fresh id per
+ * instance, nothing committed), so every instance rebuilds the whole deny set. `ready` resolves
+ * once each partition has been read up to where it ended when the feed started.
+ */
+export function kafkaRevocationFeed(options: KafkaConnection & { topic: string }): RevocationFeed {
+  return {
+    start(deliver, forget) {
+      const kafka = createKafkaClient({ ...options, clientId: options.clientId ?? 'token-ledger-revocations' });
+      const logger = options.logger?.child({ component: 'revocation-subscriber' });
+      let stopped = false;
+      let consumer: Consumer | undefined;
+      let markReady!: () => void;
+      let wake!: () => void;
+      const stopSignal = new Promise<void>((resolve) => (wake = resolve));
+      const ready = new Promise<void>((resolve) => (markReady = resolve));
+
+      const run = async () => {
+        /** partition → the last offset present at start; a partition is caught up once read that far. */
+        let pending: Map<number, bigint> | undefined;
+        let delay = 500;
+        while (!stopped) {
+          consumer = kafka.consumer({
+            groupId: `revocation-subscriber-${randomUUID()}`,
+            allowAutoTopicCreation: false,
+            maxWaitTimeInMs: 1000, // a close waits for the fetch in flight
+            retry: { restartOnFailure: async () => !stopped },
+          });
+          try {
+            if (!pending) pending = await endOffsets(kafka, options.topic);
+            if (pending.size === 0) markReady();
+            await consumer.connect();
+            await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+            const given = new Promise<void>((resolve) => consumer!.on(consumer!.events.CRASH, ({ payload }) => !payload.restart && resolve()));
+            await consumer.run({
+              autoCommit: false,
+              eachBatch: async ({ batch }) => {
+                for (const message of batch.messages) {
+                  const key = message.key?.toString('utf8');
+                  if (message.value === null) {
+                    if (key) forget(key); // tombstone
+                    continue;
+                  }
+                  const event = fromCloudEvent(batch.topic, key, message.value);
+                  const record = event && revocationRecordOf(event);
+                  if (record) deliver(record);
+                }
+                const target = pending!.get(batch.partition);
+                if (target !== undefined && BigInt(batch.lastOffset()) >= target) {
+                  pending!.delete(batch.partition);
+                  if (pending!.size === 0) markReady();
+                }
+              },
+            });
+            delay = 500;
+            await Promise.race([given, stopSignal]);
+          } catch (err) {
+            if (!stopped) logger?.warn({ error: err instanceof Error ? err.message : String(err) }, 'revocation feed not running; retrying');
+          }
+          await consumer.disconnect().catch(() => undefined);
+          // A new group reads from the beginning again: re-delivering is harmless for a set.
+          if (!stopped) await Promise.race([sleep(delay), stopSignal]);
+          delay = Math.min(delay * 2, 10_000);
+        }
+      };
+      const finished = run();
+      return {
+        ready,
+        async close() {
+          stopped = true;
+          wake();
+          await consumer?.disconnect().catch(() => undefined);
+          await finished;
+        },
+      };
+    },
+  };
+}
+
+/** For each non-empty partition, the offset of its last record right now. */
+async function endOffsets(kafka: ReturnType<typeof createKafkaClient>, topic: string): Promise<Map<number, bigint>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const out = new Map<number, bigint>();
+    for (const o of offsets) if (BigInt(o.high) > BigInt(o.low)) out.set(o.partition, BigInt(o.high) - 1n);
+    return out;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
