@@ -23,7 +23,7 @@ describe('Token Service IAM security', () => {
   });
   after(() => t.close());
 
-  const eventCount = async () => Number(await t.store.headPosition());
+  const eventCount = () => t.eventCount();
   const userToken = async (username: string) => {
     const res = await t.http.post('/user/token/generate').send({ username, password: `${username}-password-1` });
     expect(res.status).to.equal(200);

@@ -3,6 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
+import { kafkaBrokers } from '../support/kafka.js';
+import { eventually, holdsAll, topicEnv, TopicReader, uniqueTopics } from '../support/kafkaTopics.js';
 import { spawnService, type RunningService } from '../support/process.js';
 import { dumpReadModels } from '../support/readModels.js';
 import { remember, writtenFiles } from '../support/service.js';
@@ -12,13 +15,38 @@ const post = (svc: RunningService, path: string, body: Record<string, string>, h
   fetch(`${svc.url}${path}`, { method: 'POST', headers: { ...FORM, ...headers }, body: new URLSearchParams(body).toString() });
 
 describe('crash safety: SIGKILL in the middle of a load of issues and revocations', function () {
-  this.timeout(120_000);
+  this.timeout(180_000);
 
-  it('every acknowledged write survives, and the read models equal a full replay', async () => {
+  it('every acknowledged write survives, and the read models equal a full replay', () => crashAndRestart({}));
+
+  it('with the Kafka relay running, the lifecycle topic afterwards holds every ledger event', async function () {
+    const brokers = kafkaBrokers();
+    if (!brokers) return this.skip(); // CI sets LEDGER_TEST_KAFKA_BROKERS (infra/test.sh starts the broker)
+    const topics = uniqueTopics('crash');
+    const { dataDir } = await crashAndRestart(topicEnv(topics, brokers), async (svc) => {
+      // The relay has caught up when it has published up to the ledger's head.
+      const head = async () => ((await (await fetch(`${svc.url}/health`)).json()) as { bus: { relayedPosition: number; status: string } }).bus;
+      await eventually(async () => (await head()).status === 'ok' && (await head()).relayedPosition > 0, 30_000, 'relay healthy');
+    });
+    const store = new SqliteEventStore(join(dataDir, 'ledger.db'));
+    const ledgerIds = (await store.readAll({ maxCount: 1_000_000 })).map((e) => e.id);
+    await store.close();
+    const reader = await TopicReader.open(brokers, topics.lifecycle);
+    try {
+      const records = await reader.until((r) => holdsAll(r, ledgerIds), 60_000, 'every ledger event on the lifecycle topic');
+      expect(new Set(records.map((r) => r.value?.id))).to.include.all.keys(ledgerIds);
+    } finally {
+      await reader.close();
+    }
+  });
+});
+
+async function crashAndRestart(extraEnv: Record<string, string>, afterRestart?: (svc: RunningService) => Promise<void>) {
+  {
     const dataDir = mkdtempSync(join(tmpdir(), 'tl-crash-'));
     writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
     // A fixed issuer: the restarted process listens on another port, and tokens name their issuer.
-    const env = { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'crash-admin-pw', LOG_LEVEL: 'warn', LEDGER_ISSUER: 'http://crash.test' };
+    const env = { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'crash-admin-pw', LOG_LEVEL: 'warn', LEDGER_ISSUER: 'http://crash.test', ...extraEnv };
     let svc = await spawnService(env);
     const login = (await (await post(svc, '/oauth2/token', { grant_type: 'password', username: 'admin', password: 'crash-admin-pw' })).json()) as { access_token: string; refresh_token: string };
     remember(login.access_token, login.refresh_token);
@@ -75,6 +103,7 @@ describe('crash safety: SIGKILL in the middle of a load of issues and revocation
         expect(await introspect(token), 'an acknowledged issue or revocation was lost').to.equal(!revokedSet.has(token));
       }
       expect(revoked.length).to.be.greaterThan(30);
+      await afterRestart?.(svc);
     } finally {
       svc.child.kill('SIGTERM');
       await svc.exited;
@@ -86,5 +115,6 @@ describe('crash safety: SIGKILL in the middle of a load of issues and revocation
     });
     expect(replay.status, replay.stderr).to.equal(0);
     expect(dumpReadModels(join(dataDir, 'readmodels.db'))).to.deep.equal(dumpReadModels(out));
-  });
-});
+    return { dataDir };
+  }
+}

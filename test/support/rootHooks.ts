@@ -1,21 +1,32 @@
 import { expect } from 'chai';
 import { existsSync, readFileSync } from 'node:fs';
+import { kafkaBrokers } from './kafka.js';
+import { readAllTopicMessages } from './kafkaLeakCheck.js';
 import { issuedSecrets, writtenFiles } from './service.js';
 
 /**
  * Runs once after the whole suite: every secret the API handed out (tokens, refresh tokens, client
  * secrets, personal tokens, entity secrets ...) must be absent, in plain text, from every ledger
- * file, read-model file (with their WAL files) and log that the test services wrote.
+ * file, read-model file (with their WAL files) and log that the test services wrote, and from every
+ * message on every topic of the test Kafka broker.
  */
 export const mochaHooks = {
-  afterAll() {
+  async afterAll(this: { timeout(ms: number): void }) {
+    this.timeout(120_000);
     const files = [...writtenFiles].flatMap((f) => [f, `${f}-wal`]).filter((f) => existsSync(f));
     const leaks: string[] = [];
     for (const file of files) {
       const content = readFileSync(file).toString('latin1');
       for (const secret of issuedSecrets) if (content.includes(secret)) leaks.push(`${file}: ${secret.slice(0, 12)}…`);
     }
-    if (process.env.LEDGER_TEST_VERBOSE) console.log(`secret leak check: ${issuedSecrets.size} secrets, ${files.length} files`);
-    expect(leaks, `secrets found in plain text (${issuedSecrets.size} secrets checked in ${files.length} files)`).to.deep.equal([]);
+    const brokers = kafkaBrokers();
+    let kafka = 'no Kafka broker';
+    if (brokers) {
+      const { topics, messages } = await readAllTopicMessages(brokers);
+      kafka = `${messages.length} Kafka messages on ${topics} topics`;
+      for (const m of messages) for (const secret of issuedSecrets) if (m.includes(secret)) leaks.push(`kafka: ${secret.slice(0, 12)}…`);
+    }
+    console.log(`secret leak check: ${issuedSecrets.size} secrets searched in ${files.length} files and ${kafka}`);
+    expect(leaks, `secrets found in plain text (${issuedSecrets.size} secrets checked)`).to.deep.equal([]);
   },
 };

@@ -26,6 +26,8 @@ export interface TestService {
   clock: Clock;
   /** A fresh password-grant token for `username` (default: the admin). */
   token(username?: string, password?: string): Promise<string>;
+  /** How many events the ledger holds (positions are not counts on every store). */
+  eventCount(): Promise<number>;
   /** Creates a user with the given roles and returns a token for them. */
   userWithRoles(username: string, roles: string[]): Promise<string>;
   close(): Promise<void>;
@@ -94,6 +96,16 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     store,
     clock,
     token,
+    async eventCount() {
+      let n = 0;
+      let after: bigint | undefined;
+      for (;;) {
+        const page = await store.readAll({ after, maxCount: 5000 });
+        if (page.length === 0) return n;
+        n += page.length;
+        after = page[page.length - 1]!.position;
+      }
+    },
     async userWithRoles(username, roles) {
       const password = `${username}-password-1`;
       const res = await http
