@@ -5,7 +5,7 @@ import type { Principal } from '../http/auth.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import { credentialStream, credentialDecider, InvalidGrant, type CredentialCommand } from './decide.js';
 import { evolveCredential, initialCredentialState, type CredentialEvent, type CredentialIssuedData } from './credential.js';
-import { looksLikeJwt, signJwt, verifyJwt } from './jwt.js';
+import { looksLikeJwt, signJwt, VerifiedJwtCache } from './jwt.js';
 
 export const REFRESH_PREFIX = 'tlr';
 
@@ -82,12 +82,25 @@ export class CredentialService {
     return undefined;
   }
 
+  private readonly jwts: VerifiedJwtCache;
+  private readonly rows = new Map<string, CredentialRow>();
+
   constructor(private readonly deps: Deps) {
     this.byId = deps.db.prepare('SELECT * FROM credentials WHERE id = ?');
+    this.jwts = new VerifiedJwtCache(deps.keys);
+    // Rows are cached until an event about that credential is projected: a revocation applied to
+    // the read model evicts the row before the revoking request (waiting on the runner) returns.
+    deps.runner.onApplied((events) => {
+      for (const e of events) {
+        const id = (e.data as { credentialId?: unknown }).credentialId;
+        if (typeof id === 'string') this.rows.delete(id);
+      }
+    });
   }
 
   private run(id: string, command: CredentialCommand | ((s: ReturnType<typeof initialCredentialState>) => CredentialCommand), ctx: CommandContext) {
-    return handleCommand(this.deps.store, credentialStream(id), credentialDecider, command, ctx, this.deps.validateEvent);
+    const streamIsNew = typeof command !== 'function' && command.type === 'IssueCredential';
+    return handleCommand(this.deps.store, credentialStream(id), credentialDecider, command, ctx, this.deps.validateEvent, { streamIsNew });
   }
 
   async issueAccessToken(input: IssueAccessInput, ctx: CommandContext): Promise<IssuedAccessToken> {
@@ -184,8 +197,14 @@ export class CredentialService {
 
   /** The read-model row; falls back to the stream for a credential the projections have not seen yet. */
   async lookup(credentialId: string): Promise<CredentialRow | undefined> {
+    const cached = this.rows.get(credentialId);
+    if (cached) return cached;
     const row = this.byId.get(credentialId) as CredentialRow | undefined;
-    if (row) return row;
+    if (row) {
+      if (this.rows.size >= 100_000) this.rows.delete(this.rows.keys().next().value!);
+      this.rows.set(credentialId, row);
+      return row;
+    }
     const stream = credentialStream(credentialId);
     const events = await this.deps.store.readStream(stream);
     const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);
@@ -223,7 +242,7 @@ export class CredentialService {
   /** RFC 7662 for our JWTs and refresh tokens; anything else is simply inactive. */
   async introspect(token: string): Promise<Introspection> {
     if (looksLikeJwt(token)) {
-      const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
+      const claims = await this.jwts.verify(token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
       if (!claims?.jti) return this.introspectFamilyToken(token);
       const row = await this.lookup(claims.jti);
       if (!(await this.isActive(row))) return { active: false };
@@ -280,7 +299,7 @@ export class CredentialService {
   /** Finds the credential id a presented token stands for (for revocation). */
   async credentialIdOf(token: string): Promise<string | undefined> {
     if (looksLikeJwt(token)) {
-      const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), requireExp: false });
+      const claims = await this.jwts.verify(token, { now: this.deps.clock.now(), requireExp: false });
       if (claims?.jti) return claims.jti;
     }
     return parseToken(REFRESH_PREFIX, token) ?? (await this.inspect(token))?.credentialId;
@@ -289,7 +308,7 @@ export class CredentialService {
   /** Bearer resolver for native JWT access tokens. */
   resolvePrincipal = async (token: string): Promise<Principal | undefined> => {
     if (!looksLikeJwt(token)) return undefined;
-    const claims = await verifyJwt(this.deps.keys, token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
+    const claims = await this.jwts.verify(token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
     if (!claims?.jti || !claims.sub) return undefined;
     if (!(await this.isActive(await this.lookup(claims.jti)))) return undefined;
     const roles = Array.isArray(claims.roles) ? (claims.roles as string[]) : [];

@@ -36,3 +36,38 @@ export async function verifyJwt(
     return undefined;
   }
 }
+
+type VerifiedClaims = JWTPayload & { kid: string };
+
+/**
+ * Remembers tokens whose signature has been verified, so that a token presented again (a resource
+ * server introspecting the same bearer, a client calling repeatedly) skips the signature check.
+ * A hit is re-checked against everything that can change: expiry, issuer, and that its key is still
+ * published. Revocation is never cached: callers check the credential's status on every use.
+ */
+export class VerifiedJwtCache {
+  private readonly entries = new Map<string, VerifiedClaims>();
+
+  constructor(
+    private readonly ring: KeyRing,
+    private readonly maxEntries = 50_000,
+  ) {}
+
+  async verify(token: string, options: { issuer?: string; now: Date; requireExp?: boolean }): Promise<VerifiedClaims | undefined> {
+    const hit = this.entries.get(token);
+    if (hit) {
+      const nowSeconds = options.now.getTime() / 1000;
+      const stillValid =
+        this.ring.verifier(hit.kid) !== undefined &&
+        (options.issuer === undefined || hit.iss === options.issuer) &&
+        (hit.exp === undefined ? options.requireExp === false : hit.exp > nowSeconds);
+      return stillValid ? hit : undefined;
+    }
+    const claims = await verifyJwt(this.ring, token, options);
+    if (claims && claims.exp !== undefined) {
+      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
+      this.entries.set(token, claims);
+    }
+    return claims;
+  }
+}

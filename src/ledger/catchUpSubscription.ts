@@ -1,4 +1,4 @@
-import type { ReadAllOptions, RecordedEvent, SubscribeOptions, Subscription, SubscriptionHandler } from './eventStore.js';
+import { matchesPrefixes, type ReadAllOptions, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionHandler } from './eventStore.js';
 
 /** Something that resolves when new events may have been appended (or after `timeoutMs`). */
 export interface AppendSignal {
@@ -30,13 +30,14 @@ export function catchUpSubscription(
   const loop = async (): Promise<void> => {
     while (!closed) {
       const seen = signal.version;
-      const events = await readAll({ after, maxCount, streamPrefixes: options.streamPrefixes });
+      // Read unfiltered and filter here, so that the checkpoint moves past events of other streams:
+      // a sparse filter must not rescan the ledger from its last match on every append.
+      const page = await readAll({ after, maxCount });
       if (closed) return;
-      if (events.length > 0) {
-        await handler(events);
-        after = events[events.length - 1]!.position;
-      }
-      if (events.length < maxCount) {
+      const events = page.filter((e) => matchesPrefixes(e.stream, options.streamPrefixes));
+      if (events.length > 0) await handler(events);
+      if (page.length > 0) after = page[page.length - 1]!.position;
+      if (page.length < maxCount) {
         markCaughtUp();
         // A short read means we are at the head: wait for the next append.
         if (!closed) await Promise.race([signal.wait(seen, pollMs), closing]);

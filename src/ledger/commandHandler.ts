@@ -34,9 +34,12 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command | ((state: State) => Command),
   context: CommandContext,
   validate?: EventValidator,
+  options: { streamIsNew?: boolean } = {},
 ): Promise<HandledCommand<State, Event>> {
   for (let attempt = 1; ; attempt++) {
-    const recorded = await store.readStream(stream);
+    // A stream named by a fresh random id cannot exist yet: skip the read, and let `no_stream`
+    // prove it. If it does exist after all, the conflict sends us round the normal loop.
+    const recorded = options.streamIsNew && attempt === 1 ? [] : await store.readStream(stream);
     const state = foldEvents(decider, recorded);
     const expected: ExpectedRevision = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1]!.revision;
     const cmd = typeof command === 'function' ? (command as (s: State) => Command)(state) : command;

@@ -18,6 +18,7 @@ export class ProjectionRunner {
   private loaded: Loaded[] = [];
   private subscription?: Subscription;
   private waiters: Array<{ position: bigint; resolve: () => void }> = [];
+  private readonly appliedListeners: Array<(events: RecordedEvent[]) => void> = [];
   /** Highest position applied to every read model. */
   applied = 0n;
 
@@ -79,7 +80,14 @@ export class ProjectionRunner {
       }
     })();
     this.applied = last;
+    // Before any waiter is released: caches of read-model rows drop what this batch changed.
+    for (const listener of this.appliedListeners) listener(events);
     this.waiters = this.waiters.filter((w) => (w.position <= last ? (w.resolve(), false) : true));
+  }
+
+  /** Called after each batch is committed to the read models, before read-your-writes waiters resume. */
+  onApplied(listener: (events: RecordedEvent[]) => void): void {
+    this.appliedListeners.push(listener);
   }
 
   /** Resolves once every read model has applied `position` (read-your-writes for a request). */

@@ -1,0 +1,58 @@
+// Profiles the service under one load (node --cpu-prof), for finding where a target is missed.
+//   node --import tsx bench/profile.ts <introspect|client_credentials|sunbird|refresh> [seconds]
+import autocannon from 'autocannon';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProcess, stop } from './harness.js';
+
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
+
+async function main() {
+  const [which = 'introspect', seconds = '10'] = process.argv.slice(2);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tl-prof-'));
+  const profDir = join('bench', '.tmp', 'profiles');
+  mkdirSync(profDir, { recursive: true });
+  const svc = await startProcess(['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'dist/src/main.js'], { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'prof-admin-pw', LOG_LEVEL: 'warn' }, '/health');
+  const login = async () => (await (await fetch(`${svc.url}/oauth2/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'password', username: 'admin', password: 'prof-admin-pw' }) })).json()) as { access_token: string; refresh_token: string };
+  const admin = await login();
+  const bearer = { authorization: `Bearer ${admin.access_token}` };
+  const client = (await (await fetch(`${svc.url}/admin/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ name: 'p', scopes: ['read'] }) })).json()) as { client_id: string; client_secret: string };
+  let n = 0;
+  const families = which === 'refresh' ? await Promise.all(Array.from({ length: 50 }, login)) : [];
+  const options: Record<string, autocannon.Options> = {
+    introspect: { url: `${svc.url}/oauth2/introspect`, method: 'POST', headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) },
+    client_credentials: { url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }) },
+    sunbird: {
+      url: `${svc.url}/api-manager/v1/consumer/mobile_device/credential/register`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer },
+      requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ request: { key: `k${n++}` } }) }) }],
+    },
+    refresh: {
+      url: `${svc.url}/oauth2/token`,
+      method: 'POST',
+      headers: FORM,
+      requests: [
+        {
+          setupRequest: (req, ctx) => {
+            const c = ctx as Record<string, string>;
+            c.rt ??= families[n++ % families.length]!.refresh_token;
+            return { ...req, body: form({ grant_type: 'refresh_token', refresh_token: c.rt }) };
+          },
+          onResponse: (status, body, ctx) => void (status === 200 && ((ctx as Record<string, string>).rt = JSON.parse(body).refresh_token)),
+        },
+      ],
+    },
+  };
+  const r = await autocannon({ connections: 50, duration: Number(seconds), ...options[which]! });
+  console.log(`${which}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}`);
+  await stop(svc.child);
+  console.log(`profile in ${profDir}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
