@@ -13,7 +13,7 @@ const event = (): NewEvent => ({
 });
 
 /** Appends/s to a durable SQLite ledger (synchronous=FULL), `concurrency` requests in flight at a time. */
-export async function appendThroughput(groupCommit: boolean, total: number, concurrency: number): Promise<number> {
+export async function appendThroughput(groupCommit: 'inline' | 'worker' | 'none', total: number, concurrency: number): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'tl-bench-append-'));
   const store = new SqliteEventStore(join(dir, 'ledger.db'), { groupCommit });
   let next = 0;

@@ -128,9 +128,10 @@ async function main() {
   const replayEvents = Number(/replayed (\d+) events/.exec(replay.stdout)?.[1] ?? NaN);
 
   log('SQLite append throughput (synchronous=FULL): group commit against one transaction per append');
-  const appendGroupCommit = await appendThroughput(true, 20_000, 100);
-  const appendSingle = await appendThroughput(false, 3_000, 100);
-  out.append = { groupCommitPerSecond: appendGroupCommit, oneTransactionPerAppendPerSecond: appendSingle };
+  const appendGroupCommit = await appendThroughput('inline', 20_000, 100);
+  const appendWorker = await appendThroughput('worker', 20_000, 100);
+  const appendSingle = await appendThroughput('none', 3_000, 100);
+  out.append = { groupCommitPerSecond: appendGroupCommit, groupCommitInWriterThreadPerSecond: appendWorker, oneTransactionPerAppendPerSecond: appendSingle };
 
   let million: { rssMb: number; startSeconds: number } | undefined;
   if (process.env.BENCH_MILLION !== '0') {
@@ -157,7 +158,7 @@ async function main() {
   writeFileSync(file, JSON.stringify(out, null, 2));
   console.log(table(rows));
   console.log(`replay: ${replayEvents} events at ${replayRate} events/s (target >= 100,000)`);
-  console.log(`SQLite appends/s, durable: ${appendGroupCommit} with group commit, ${appendSingle} with one transaction per append`);
+  console.log(`SQLite appends/s, durable: ${appendGroupCommit} with group commit (${appendWorker} with the commit in a writer thread), ${appendSingle} with one transaction per append`);
   console.log(`RSS after the load: ${out.rssAfterLoadMb} MB; ${out.isolationLoginsPerSecond} password logins/s during the isolation run`);
   if (million) console.log(`RSS with 1,000,000 credentials in the read models: ${million.rssMb} MB (target <= 400); seeded and started in ${million.startSeconds} s`);
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; 50 connections; median of ${RUNS} runs of ${DURATION} s; written to ${file}`);

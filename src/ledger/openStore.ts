@@ -4,7 +4,10 @@ import { SqliteEventStore } from './sqlite/sqliteEventStore.js';
 
 /** Picks the EventStore adapter from configuration: the embedded SQLite file, or EventStoreDB. */
 export async function openEventStore(config: Config): Promise<EventStore> {
-  if (config.eventStore === 'sqlite') return new SqliteEventStore(ledgerFile(config));
+  if (config.eventStore === 'sqlite') {
+    const mode = process.env.LEDGER_SQLITE_GROUP_COMMIT;
+    return new SqliteEventStore(ledgerFile(config), { groupCommit: mode === 'inline' || mode === 'worker' ? mode : undefined });
+  }
   if (config.eventStore.startsWith('esdb://') || config.eventStore.startsWith('esdb+discover://')) {
     const { EsdbEventStore } = await import('./esdb/esdbEventStore.js');
     return new EsdbEventStore(config.eventStore);

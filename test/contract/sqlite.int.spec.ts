@@ -6,5 +6,6 @@ import { eventStoreContract } from './eventStoreContract.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'tl-sqlite-')), 'ledger.db');
 
-eventStoreContract('sqlite (group commit)', async () => new SqliteEventStore(file()));
+eventStoreContract('sqlite (group commit on the main thread)', async () => new SqliteEventStore(file()));
+eventStoreContract('sqlite (group commit in the writer thread)', async () => new SqliteEventStore(file(), { groupCommit: 'worker' }));
 eventStoreContract('sqlite (one transaction per append)', async () => new SqliteEventStore(file(), { groupCommit: false }));

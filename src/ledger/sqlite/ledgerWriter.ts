@@ -1,0 +1,104 @@
+import type Database from 'better-sqlite3';
+import { assertExpectedRevision, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision, type NewEvent } from '../eventStore.js';
+import { eventHash } from '../hashChain.js';
+
+export const LEDGER_SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position    INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL UNIQUE,
+  stream      TEXT NOT NULL,
+  revision    INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  data        TEXT NOT NULL,
+  metadata    TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL,
+  UNIQUE (stream, revision)
+);`;
+
+export interface AppendRequest {
+  stream: string;
+  events: NewEvent[];
+  expected: ExpectedRevision;
+}
+
+export type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; error: unknown };
+
+/**
+ * Writes appends into the ledger file: checks expected revisions and idempotent repeats, chains
+ * hashes, and commits a whole batch in one fsync'd transaction. Synchronous; it runs either on the
+ * main thread or in the writer worker.
+ */
+export class LedgerWriter {
+  private readonly stmt;
+
+  constructor(private readonly db: Database.Database) {
+    const prepare = (sql: string) => db.prepare(sql).safeIntegers(true);
+    this.stmt = {
+      head: prepare('SELECT revision, hash FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1'),
+      byId: prepare('SELECT stream, revision, position FROM events WHERE id = ?'),
+      lastPosition: prepare('SELECT COALESCE(MAX(position), 0) AS p FROM events'),
+      insert: prepare(
+        `INSERT INTO events (position, id, stream, revision, type, data, metadata, recorded_at, prev_hash, hash)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+    };
+  }
+
+  /** One transaction for the batch; a conflicting append fails alone and leaves no rows behind. */
+  writeBatch(batch: AppendRequest[], recordedAt: Date): AppendOutcome[] {
+    const outcomes: AppendOutcome[] = [];
+    this.db.transaction(() => {
+      for (const a of batch) {
+        try {
+          outcomes.push({ ok: true, value: this.write(a.stream, a.events, a.expected, recordedAt) });
+        } catch (error) {
+          if (!(error instanceof WrongExpectedRevisionError)) throw error;
+          outcomes.push({ ok: false, error });
+        }
+      }
+    })();
+    return outcomes;
+  }
+
+  private write(stream: string, events: NewEvent[], expected: ExpectedRevision, recordedAt: Date): AppendResult {
+    const head = this.stmt.head.get(stream) as { revision: bigint; hash: string } | undefined;
+    const current = head ? head.revision : -1n;
+    const repeat = this.idempotentRepeat(stream, events, expected, current);
+    if (repeat) return repeat;
+    assertExpectedRevision(stream, expected, current);
+    let prevHash = head?.hash ?? '';
+    let position = (this.stmt.lastPosition.get() as { p: bigint }).p;
+    let revision = current;
+    for (const e of events) {
+      if (this.stmt.byId.get(e.id)) throw new WrongExpectedRevisionError(stream, expected, current < 0n ? 'no_stream' : current);
+      revision += 1n;
+      position += 1n;
+      const hash = eventHash(prevHash, { ...e, stream, revision, recordedAt });
+      this.stmt.insert.run(
+        position, e.id, stream, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata),
+        recordedAt.toISOString(), prevHash, hash,
+      );
+      prevHash = hash;
+    }
+    return { nextRevision: revision, position };
+  }
+
+  /** EventStoreDB's rule: the same event ids again at the same place succeed and write nothing. */
+  private idempotentRepeat(stream: string, events: NewEvent[], expected: ExpectedRevision, current: bigint): AppendResult | undefined {
+    if (events.length === 0) return undefined;
+    const first = this.stmt.byId.get(events[0]!.id) as { stream: string; revision: bigint; position: bigint } | undefined;
+    if (!first) return undefined;
+    const startsAt = expected === 'no_stream' ? 0n : typeof expected === 'bigint' ? expected + 1n : first.revision;
+    const fail = () => new WrongExpectedRevisionError(stream, expected, current < 0n ? 'no_stream' : current);
+    if (first.stream !== stream || first.revision !== startsAt) throw fail();
+    let last = first;
+    for (let i = 1; i < events.length; i++) {
+      const row = this.stmt.byId.get(events[i]!.id) as typeof first | undefined;
+      if (!row || row.stream !== stream || row.revision !== first.revision + BigInt(i)) throw fail();
+      last = row;
+    }
+    return { nextRevision: last.revision, position: last.position };
+  }
+}
