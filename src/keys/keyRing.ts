@@ -3,13 +3,12 @@ import { promisify } from 'node:util';
 import type { Clock } from '../clock.js';
 import type { SecretBox } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
-import type { EventStore, RecordedEvent, Subscription } from '../ledger/eventStore.js';
+import type { EventStore } from '../ledger/eventStore.js';
 import {
   SIGNING_KEYS_STREAM,
   signingKeysDecider,
   type SigningAlg,
   type SigningKeyCreatedData,
-  type SigningKeyEvent,
   type SigningKeysState,
 } from './signingKeys.js';
 
@@ -21,13 +20,13 @@ export interface Signer {
 
 /**
  * Signing keys, folded from the `signingkeys-all` stream. Private keys are unsealed only when first
- * used to sign. A subscription keeps every instance's ring current after a rotation elsewhere.
+ * used to sign. Polling the stream's head keeps every instance's ring current after a rotation elsewhere.
  */
 export class KeyRing {
   private state: SigningKeysState = signingKeysDecider.initialState();
   private readonly publicKeys = new Map<string, KeyObject>();
   private readonly privateKeys = new Map<string, KeyObject>();
-  private subscription?: Subscription;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly store: EventStore,
@@ -39,15 +38,27 @@ export class KeyRing {
     this.state = foldEvents(signingKeysDecider, await this.store.readStream(SIGNING_KEYS_STREAM));
   }
 
-  /** Follows the key stream so that keys rotated by another process are picked up. */
-  follow(): void {
-    this.subscription ??= this.store.subscribeToAll({ streamPrefixes: [SIGNING_KEYS_STREAM] }, (events: RecordedEvent[]) => {
-      for (const e of events) this.state = signingKeysDecider.evolve(this.state, { type: e.type, data: e.data } as SigningKeyEvent);
-    });
+  /**
+   * Keeps the ring current after a rotation by another process (the CLI) or instance: polls the
+   * head of the key stream, which is one indexed read, instead of following every ledger event.
+   */
+  follow(intervalMs = 500): void {
+    if (this.timer) return;
+    let head = -1n;
+    const check = async () => {
+      const [last] = await this.store.readStream(SIGNING_KEYS_STREAM, { direction: 'backwards', maxCount: 1 });
+      if (last && last.revision !== head) {
+        head = last.revision;
+        this.state = foldEvents(signingKeysDecider, await this.store.readStream(SIGNING_KEYS_STREAM));
+      }
+    };
+    this.timer = setInterval(() => void check().catch(() => undefined), intervalMs);
+    this.timer.unref();
   }
 
   async stop(): Promise<void> {
-    await this.subscription?.close();
+    clearInterval(this.timer);
+    this.timer = undefined;
   }
 
   /** Creates `count` keys for a group that has no active key (first start). */
