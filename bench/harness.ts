@@ -12,14 +12,19 @@ export interface LoadResult {
 }
 
 /** Starts a server process and waits until `readyPath` answers 200. */
-export async function startProcess(args: string[], env: Record<string, string>, readyPath: string): Promise<{ child: ChildProcess; url: string }> {
+export async function startProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  timeoutMs = 60_000,
+): Promise<{ child: ChildProcess; url: string }> {
   const port = String(await freePort());
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${out}`);
     const ok = await fetch(url + readyPath).then((r) => r.status === 200, () => false);
