@@ -68,3 +68,24 @@ export function table(rows: Array<Record<string, string | number>>): string {
   const line = (cells: string[]) => '| ' + cells.map((c, i) => c.padEnd(width[i]!)).join(' | ') + ' |';
   return [line(cols), line(width.map((w) => '-'.repeat(w))), ...rows.map((r) => line(cols.map((c) => String(r[c]))))].join('\n');
 }
+
+/**
+ * Refresh-token rotation under load: each connection rotates its own family, presenting the
+ * token the previous response returned.
+ */
+export function rotationRequests(refreshTokens: string[]): autocannon.Request[] {
+  let next = 0;
+  const body = (rt: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: rt }).toString();
+  return [
+    {
+      setupRequest: (req, ctx) => {
+        const c = ctx as Record<string, string>;
+        c.rt ??= refreshTokens[next++ % refreshTokens.length]!;
+        return { ...req, body: body(c.rt) };
+      },
+      onResponse: (status, responseBody, ctx) => {
+        if (status === 200) (ctx as Record<string, string>).rt = JSON.parse(responseBody).refresh_token;
+      },
+    },
+  ];
+}

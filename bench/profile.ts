@@ -4,7 +4,7 @@ import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startProcess, stop } from './harness.js';
+import { rotationRequests, startProcess, stop } from './harness.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
@@ -30,21 +30,7 @@ async function main() {
       headers: { 'content-type': 'application/json', ...bearer },
       requests: [{ setupRequest: (req) => ({ ...req, body: JSON.stringify({ request: { key: `k${n++}` } }) }) }],
     },
-    refresh: {
-      url: `${svc.url}/oauth2/token`,
-      method: 'POST',
-      headers: FORM,
-      requests: [
-        {
-          setupRequest: (req, ctx) => {
-            const c = ctx as Record<string, string>;
-            c.rt ??= families[n++ % families.length]!.refresh_token;
-            return { ...req, body: form({ grant_type: 'refresh_token', refresh_token: c.rt }) };
-          },
-          onResponse: (status, body, ctx) => void (status === 200 && ((ctx as Record<string, string>).rt = JSON.parse(body).refresh_token)),
-        },
-      ],
-    },
+    refresh: { url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) },
   };
   const r = await autocannon({ connections: 50, duration: Number(seconds), ...options[which]! });
   console.log(`${which}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}`);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { measure, startProcess, stop, table, type LoadResult } from './harness.js';
+import { measure, rotationRequests, startProcess, stop, table, type LoadResult } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
 import { seedLedger } from './seed.js';
 
@@ -87,24 +87,12 @@ async function main() {
   out.revokeDistinctTokens = Math.min(nextToken, issuedTokens.length);
 
   const families = await Promise.all(Array.from({ length: 50 }, login));
-  let nextFamily = 0;
   const refresh = await measure('refresh_token rotation', {
     ...opts,
     url: `${svc.url}/oauth2/token`,
     method: 'POST',
     headers: FORM,
-    requests: [
-      {
-        setupRequest: (req, ctx) => {
-          const c = ctx as Record<string, string>;
-          c.rt ??= families[nextFamily++ % families.length]!.refresh_token;
-          return { ...req, body: form({ grant_type: 'refresh_token', refresh_token: c.rt }) };
-        },
-        onResponse: (status, body, ctx) => {
-          if (status === 200) (ctx as Record<string, string>).rt = JSON.parse(body).refresh_token;
-        },
-      },
-    ],
+    requests: rotationRequests(families.map((f) => f.refresh_token)),
   }, 1);
 
   log('isolation: introspection while 20 password logins run at once');

@@ -9,7 +9,7 @@ import { RevocationSubscriber } from '../../src/bus/revocationSubscriber.js';
 import type { RecordedEvent } from '../../src/ledger/eventStore.js';
 import { createLogger } from '../../src/logger.js';
 import { kafkaBrokers } from '../support/kafka.js';
-import { byOffset, committedOffsets, createTopic, eventually, idsPerKey, partitionCount, topicConfig, TopicReader, uniqueTopics } from '../support/kafkaTopics.js';
+import { byOffset, committedOffsets, createTopic, eventually, idsPerKey, partitionCount, topicConfig, uniqueTopics, useBrokerSuite } from '../support/kafkaTopics.js';
 import { keyOf, startKafkaService, wholeLedger, type KafkaTestService } from '../support/kafkaService.js';
 import { ADMIN, remember } from '../support/service.js';
 import { apiKeyBody, eventually as waitFor, portal, PushProviderServer } from '../support/webmethods.js';
@@ -17,22 +17,7 @@ import { apiKeyBody, eventually as waitFor, portal, PushProviderServer } from '.
 const brokers = kafkaBrokers() ?? [];
 
 describe('Kafka bus, relay and revocation feed against a real broker', function () {
-  before(function () {
-    if (brokers.length === 0) {
-      console.log('      skipped: LEDGER_TEST_KAFKA_BROKERS is not set (infra/test.sh starts a broker and sets it)');
-      this.skip();
-    }
-  });
-
-  const readers: TopicReader[] = [];
-  const open = async (topic: string) => {
-    const reader = await TopicReader.open(brokers, topic);
-    readers.push(reader);
-    return reader;
-  };
-  afterEach(async () => {
-    await Promise.all(readers.splice(0).map((r) => r.close()));
-  });
+  const open = useBrokerSuite(brokers);
 
   describe('the relay', () => {
     let s: KafkaTestService;

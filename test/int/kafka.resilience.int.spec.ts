@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { InProcessBus } from '../../src/bus/inProcessBus.js';
 import { kafkaBrokers, startBroker, stopBroker } from '../support/kafka.js';
 import { exited, keyOf, relayCheckpoint, spawnLedger, startKafkaService, wholeLedger, type KafkaTestService } from '../support/kafkaService.js';
-import { byOffset, createTopic, eventually, holdsAll, idsPerKey, TopicReader, uniqueTopics } from '../support/kafkaTopics.js';
+import { byOffset, createTopic, eventually, holdsAll, idsPerKey, uniqueTopics, useBrokerSuite } from '../support/kafkaTopics.js';
 import { remember, startTestService } from '../support/service.js';
 
 const brokers = kafkaBrokers() ?? [];
@@ -13,22 +13,7 @@ const brokers = kafkaBrokers() ?? [];
 // Own file, after kafka.int.spec.ts: the broker outage and the killed processes (whose group
 // memberships linger for a session timeout) would slow the other Kafka tests down.
 describe('Kafka resilience: broker down at start, relay killed mid-stream', function () {
-  before(function () {
-    if (brokers.length === 0) {
-      console.log('      skipped: LEDGER_TEST_KAFKA_BROKERS is not set (infra/test.sh starts a broker and sets it)');
-      this.skip();
-    }
-  });
-
-  const readers: TopicReader[] = [];
-  const open = async (topic: string) => {
-    const reader = await TopicReader.open(brokers, topic);
-    readers.push(reader);
-    return reader;
-  };
-  afterEach(async () => {
-    await Promise.all(readers.splice(0).map((r) => r.close()));
-  });
+  const open = useBrokerSuite(brokers);
 
   describe('with the broker down at start', () => {
     it('serves, reports the bus degraded, and catches up once the broker is back', async function () {

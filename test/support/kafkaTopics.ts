@@ -163,3 +163,25 @@ export function holdsAll(records: TopicRecord[], ids: string[]): boolean {
   const have = new Set(records.map((r) => r.value?.id as string));
   return ids.every((id) => have.has(id));
 }
+
+/**
+ * Common setup of a suite that needs the test broker: skips it (saying why) when none is
+ * configured, and returns `open(topic)`, a reader closed after each test.
+ */
+export function useBrokerSuite(brokers: string[]): (topic: string) => Promise<TopicReader> {
+  before(function () {
+    if (brokers.length === 0) {
+      console.log('      skipped: LEDGER_TEST_KAFKA_BROKERS is not set (infra/test.sh starts a broker and sets it)');
+      this.skip();
+    }
+  });
+  const readers: TopicReader[] = [];
+  afterEach(async () => {
+    await Promise.all(readers.splice(0).map((r) => r.close()));
+  });
+  return async (topic: string) => {
+    const reader = await TopicReader.open(brokers, topic);
+    readers.push(reader);
+    return reader;
+  };
+}
