@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import { mintToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
-import { clientDecider, clientStream, type ClientEvent } from './client.js';
+import { clientDecider, clientStream } from './client.js';
 
 export const CLIENT_SECRET_PREFIX = 'tlcs';
 

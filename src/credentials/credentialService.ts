@@ -4,27 +4,12 @@ import { mintToken, parseToken, sha256Hex } from '../crypto/secrets.js';
 import type { Principal } from '../http/auth.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import { credentialStream, credentialDecider, InvalidGrant, type CredentialCommand } from './decide.js';
-import { evolveCredential, initialCredentialState, type CredentialEvent, type CredentialIssuedData } from './credential.js';
+import { evolveCredential, initialCredentialState, type CredentialIssuedData } from './credential.js';
+import { CredentialReader, type CredentialRow } from './credentialReader.js';
 import { looksLikeJwt, signJwt, VerifiedJwtCache } from './jwt.js';
 
 export const REFRESH_PREFIX = 'tlr';
-
-export interface CredentialRow {
-  id: string;
-  kind: string;
-  stream: string;
-  subject: string;
-  client_id: string | null;
-  scopes: string;
-  roles: string;
-  status: 'active' | 'revoked';
-  issued_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-  kid: string | null;
-  family_id: string | null;
-  parent_id: string | null;
-}
+export type { CredentialRow } from './credentialReader.js';
 
 export interface IssueAccessInput {
   subject: string;
@@ -60,7 +45,6 @@ export type Revoker = (credentialId: string, reason: string, ctx: CommandContext
 
 /** Issues, rotates, revokes and checks the native API's credentials. */
 export class CredentialService {
-  private readonly byId;
   private readonly inspectors: TokenInspector[] = [];
   private readonly revokers = new Map<string, Revoker>();
 
@@ -83,19 +67,21 @@ export class CredentialService {
   }
 
   private readonly jwts: VerifiedJwtCache;
-  private readonly rows = new Map<string, CredentialRow>();
+  private readonly reader: CredentialReader;
 
   constructor(private readonly deps: Deps) {
-    this.byId = deps.db.prepare('SELECT * FROM credentials WHERE id = ?');
     this.jwts = new VerifiedJwtCache(deps.keys);
-    // Rows are cached until an event about that credential is projected: a revocation applied to
-    // the read model evicts the row before the revoking request (waiting on the runner) returns.
-    deps.runner.onApplied((events) => {
-      for (const e of events) {
-        const id = (e.data as { credentialId?: unknown }).credentialId;
-        if (typeof id === 'string') this.rows.delete(id);
-      }
-    });
+    this.reader = new CredentialReader(deps);
+  }
+
+  /** The credential's current row (read model, or its stream when not projected yet). */
+  lookup(credentialId: string): Promise<CredentialRow | undefined> {
+    return this.reader.lookup(credentialId);
+  }
+
+  /** Active now: not revoked, not expired, and its refresh family (if any) not revoked. */
+  isActive(row: CredentialRow | undefined): Promise<boolean> {
+    return this.reader.isActive(row);
   }
 
   private run(id: string, command: CredentialCommand | ((s: ReturnType<typeof initialCredentialState>) => CredentialCommand), ctx: CommandContext) {
@@ -193,50 +179,6 @@ export class CredentialService {
     }
     const result = await this.run(credentialId, { type: 'RevokeCredential', reason, now: this.deps.clock.now() }, ctx);
     await this.deps.runner.waitFor(result.position);
-  }
-
-  /** The read-model row; falls back to the stream for a credential the projections have not seen yet. */
-  async lookup(credentialId: string): Promise<CredentialRow | undefined> {
-    const cached = this.rows.get(credentialId);
-    if (cached) return cached;
-    const row = this.byId.get(credentialId) as CredentialRow | undefined;
-    if (row) {
-      if (this.rows.size >= 100_000) this.rows.delete(this.rows.keys().next().value!);
-      this.rows.set(credentialId, row);
-      return row;
-    }
-    const stream = credentialStream(credentialId);
-    const events = await this.deps.store.readStream(stream);
-    const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);
-    if (state.status === 'none') return undefined;
-    const c = state.credential;
-    return {
-      id: c.credentialId,
-      kind: c.kind,
-      stream,
-      subject: c.subject,
-      client_id: c.clientId,
-      scopes: JSON.stringify(c.scopes),
-      roles: JSON.stringify(c.roles),
-      status: state.status,
-      issued_at: c.issuedAt,
-      expires_at: c.expiresAt,
-      revoked_at: state.status === 'revoked' ? state.revokedAt : null,
-      kid: c.kid,
-      family_id: c.familyId,
-      parent_id: c.parentId,
-    };
-  }
-
-  /** Active now: not revoked, not expired, and its refresh family (if any) not revoked. */
-  async isActive(row: CredentialRow | undefined): Promise<boolean> {
-    if (!row || row.status !== 'active') return false;
-    if (row.expires_at && Date.parse(row.expires_at) <= this.deps.clock.now().getTime()) return false;
-    if (row.family_id && row.family_id !== row.id) {
-      const family = await this.lookup(row.family_id);
-      if (!family || family.status !== 'active') return false;
-    }
-    return true;
   }
 
   /** RFC 7662 for our JWTs and refresh tokens; anything else is simply inactive. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Decider, DomainEvent } from './decider.js';
-import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventStore.js';
+import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision } from './eventStore.js';
 
 export interface CommandContext {
   actor: string;

@@ -2,7 +2,7 @@ import type { Deps } from '../app/deps.js';
 import { hashPassword, verifyPassword } from '../crypto/secrets.js';
 import { LoginThrottle } from '../http/loginThrottle.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
-import { userDecider, userStream, type Role, type UserEvent, type UserProfile, type UserState } from './user.js';
+import { userDecider, userStream, type Role, type UserProfile, type UserState } from './user.js';
 
 export interface RegisterUserInput {
   username: string;
