@@ -61,13 +61,12 @@ export class ProjectionRunner {
     return this.subscription;
   }
 
-  applyBatch(events: RecordedEvent[], until?: Date): void {
+  applyBatch(events: RecordedEvent[]): void {
     if (events.length === 0) return;
     const last = events[events.length - 1]!.position;
     const put = this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?');
     this.db.transaction(() => {
       for (const event of events) {
-        if (until && event.recordedAt > until) break;
         for (const l of this.loaded) {
           if (event.position > l.checkpoint && l.handles.has(event.type)) l.apply(event);
         }
