@@ -16,6 +16,7 @@ interface Loaded {
  */
 export class ProjectionRunner {
   private loaded: Loaded[] = [];
+  private moveCheckpoint?: ReturnType<ReadModelDb['prepare']>;
   private subscription?: Subscription;
   private waiters: Array<{ position: bigint; resolve: () => void }> = [];
   private readonly appliedListeners: Array<(events: RecordedEvent[]) => void> = [];
@@ -64,7 +65,7 @@ export class ProjectionRunner {
   applyBatch(events: RecordedEvent[]): void {
     if (events.length === 0) return;
     const last = events[events.length - 1]!.position;
-    const put = this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?');
+    const put = (this.moveCheckpoint ??= this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'));
     this.db.transaction(() => {
       for (const event of events) {
         for (const l of this.loaded) {
