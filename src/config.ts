@@ -21,6 +21,8 @@ export interface Config {
   accessWorkflow: { expiryDays: number; sweepIntervalSeconds: number; pushRetryBaseMs: number; pushMaxAttempts: number; pushTimeoutMs: number };
   /** Sunbird v2: one RS256 key group per consumer type, each with `keysPerGroup` keys. */
   sunbird: { consumerTypes: string[]; keysPerGroup: number };
+  /** Whether this instance relays the ledger to the bus (`LEDGER_RELAY=off` on all but one instance at scale). */
+  relayEnabled: boolean;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -47,6 +49,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     refreshReuseGraceSeconds: int(env.LEDGER_REFRESH_REUSE_GRACE_SECONDS, 10, 'LEDGER_REFRESH_REUSE_GRACE_SECONDS'),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: int(env.LEDGER_BODY_LIMIT_BYTES, 64 * 1024, 'LEDGER_BODY_LIMIT_BYTES'),
+    relayEnabled: (env.LEDGER_RELAY ?? 'on') !== 'off',
     topics: {
       lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
       revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',

@@ -78,7 +78,8 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
 
   const app = await createApp(deps, services, adapters.modules ?? allModules);
   // After the modules have subscribed to the bus, so that none misses an event.
-  relay.start();
+  if (config.relayEnabled) relay.start();
+  else logger.info('LEDGER_RELAY=off: this instance does not publish the ledger to the bus');
   return {
     app,
     deps,

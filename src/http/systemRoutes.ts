@@ -27,7 +27,12 @@ export const systemModule: Module = {
         ctx.body = {
           status,
           store,
-          bus: { ...bus, relayedPosition: Number(deps.relay.published), ...(deps.relay.lastError ? { lastError: 'publish failing' } : {}) },
+          bus: {
+            ...bus,
+            relay: deps.config.relayEnabled ? 'on' : 'off',
+            relayedPosition: Number(deps.relay.published),
+            ...(deps.relay.lastError ? { lastError: 'publish failing' } : {}),
+          },
           readModels: { appliedPosition: Number(deps.runner.applied) },
         };
       },

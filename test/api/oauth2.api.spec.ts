@@ -243,6 +243,18 @@ describe('native API: OAuth2 token, revoke, introspect, JWKS, metadata', () => {
       expect(res.body).to.deep.include({ status: 'ok', store: { status: 'ok', kind: t.store.kind } });
       expect(res.body.bus).to.include({ status: 'ok', kind: 'in-process' });
       expect(res.body.bus.relayedPosition).to.be.a('number');
+      expect(res.body.bus.relay).to.equal('on');
+    });
+
+    it('LEDGER_RELAY=off: the instance serves but publishes nothing to the bus', async () => {
+      const quiet = await startTestService({ env: { LEDGER_RELAY: 'off' } });
+      try {
+        await quiet.token();
+        const health = (await quiet.http.get('/health')).body;
+        expect(health.bus).to.include({ relay: 'off', relayedPosition: 0 });
+      } finally {
+        await quiet.close();
+      }
     });
 
     it('GET /openapi.json lists every route with its schemas', async () => {
