@@ -4,7 +4,7 @@ import { createKafkaBus } from './bus/kafka/kafkaBus.js';
 import { systemClock } from './clock.js';
 import { loadConfig } from './config.js';
 import { openEventStore } from './ledger/openStore.js';
-import { createLogger } from './logger.js';
+import { createLogger, errorFields } from './logger.js';
 import { shutdownGracefully, startService } from './app/service.js';
 
 /** The only place that wires real adapters. */
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     shutdownGracefully(server, service, logger).then(
       () => process.exit(0),
       (err) => {
-        logger.error({ err }, 'shutdown failed');
+        logger.error(errorFields(err), 'shutdown failed');
         process.exit(1);
       },
     );

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../logger.js';
+import { errorFields, type Logger } from '../logger.js';
 
 /** `sha256=<hex HMAC-SHA256 of the exact body bytes>`, as GitHub's X-Hub-Signature-256. */
 export const SIGNATURE_HEADER = 'X-TokenLedger-Signature';
@@ -53,7 +53,7 @@ export class PushDispatcher {
   start(job: PushJob): boolean {
     if (this.running.has(job.eventId) || this.stop.signal.aborted) return false;
     const run = this.deliver(job)
-      .catch((err) => this.options.logger.error({ err, eventId: job.eventId }, 'push delivery failed'))
+      .catch((err) => this.options.logger.error({ ...errorFields(err), eventId: job.eventId }, 'push delivery failed'))
       .finally(() => this.running.delete(job.eventId));
     this.running.set(job.eventId, run);
     return true;

@@ -2,6 +2,7 @@ import type { Deps } from '../app/deps.js';
 import type { LifecycleMessage } from '../bus/lifecycleBus.js';
 import { cloudEventType } from '../bus/relay.js';
 import { AppError } from '../errors.js';
+import { errorFields } from '../logger.js';
 import { assertNever } from '../ledger/decider.js';
 import { foldEvents, type CommandContext } from '../ledger/commandHandler.js';
 import { accessEventStream, type PublishedCredentialData } from './accessEvent.js';
@@ -63,7 +64,7 @@ export class AccessWorkflow {
     const { bus, config, logger } = this.deps;
     this.unsubscribe = await bus.subscribe(config.topics.accessEvents, WORKFLOW_GROUP, (m) => this.handle(m));
     const every = config.accessWorkflow.sweepIntervalSeconds * 1000;
-    const sweep = () => void this.sweep().catch((err) => logger.error({ err }, 'access event sweep failed'));
+    const sweep = () => void this.sweep().catch((err) => logger.error(errorFields(err), 'access event sweep failed'));
     this.timer = setInterval(sweep, every).unref();
     // Soon after a start too: push deliveries that a restart cut short resume without waiting an interval.
     this.kickoff = setTimeout(sweep, Math.min(every, 1000)).unref();
@@ -165,7 +166,7 @@ export class AccessWorkflow {
         const position = await this.events.expire(eventId, days, now, ctx);
         if (position !== undefined) (expired.push(eventId), (last = position));
       } catch (err) {
-        logger.error({ err, eventId }, 'expiring an access event failed');
+        logger.error({ ...errorFields(err), eventId }, 'expiring an access event failed');
       }
     }
     await runner.waitFor(last);

@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent, Subscription } from '../ledger/eventStore.js';
-import type { Logger } from '../logger.js';
+import { errorFields, type Logger } from '../logger.js';
 import type { ReadModelDb } from '../readmodels/projection.js';
 import { redactSecrets } from '../audit/redact.js';
 import { REVOKE_EVENT_TYPES } from '../../projections/credentials.js';
@@ -78,7 +78,7 @@ export class LifecycleRelay {
       this.published = events[events.length - 1]!.position;
       save.run(this.name, this.published);
     });
-    this.subscription.done.catch((err) => this.options.logger.error({ err }, 'lifecycle relay stopped'));
+    this.subscription.done.catch((err) => this.options.logger.error(errorFields(err), 'lifecycle relay stopped'));
     return this.subscription;
   }
 

@@ -1,6 +1,6 @@
 import type { Context, Next } from 'koa';
 import { AppError, BadRequest, PayloadTooLarge, UnsupportedMediaType } from '../errors.js';
-import type { Logger } from '../logger.js';
+import { errorFields, type Logger } from '../logger.js';
 import { envelopeFor } from './families.js';
 
 /** Body-parser and router errors carry an HTTP status; turn them into our own error classes. */
@@ -27,7 +27,7 @@ export function errorMiddleware(logger: Logger) {
       let appError = normalise(error);
       if (!appError) {
         // Details go to the log with the request id; the client learns nothing about internals.
-        logger.error({ err: error, requestId: ctx.state.requestId, path: ctx.path }, 'unexpected error');
+        logger.error({ ...errorFields(error), requestId: ctx.state.requestId, path: ctx.path }, 'unexpected error');
         appError = new AppError(500, 'server_error', 'An unexpected error occurred');
       }
       const { status, body, headers } = envelopeFor(ctx.state.family)(appError, ctx);

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Logger } from '../logger.js';
+import { errorFields, type Logger } from '../logger.js';
 import type { ReadModelDb } from '../readmodels/projection.js';
 
 export const LAST_USE_TABLE = 'personal_token_last_use';
@@ -52,7 +52,7 @@ export class LastUseTracker {
     } catch (error) {
       // Put the batch back (newer uses win) and try again on the next tick.
       for (const [id, at] of batch) if (!this.pending.has(id)) this.pending.set(id, at);
-      this.logger?.warn({ err: error }, 'could not record personal token last use');
+      this.logger?.warn(errorFields(error), 'could not record personal token last use');
       return 0;
     }
     return batch.size;

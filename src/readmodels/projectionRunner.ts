@@ -1,5 +1,5 @@
 import type { EventStore, RecordedEvent, Subscription } from '../ledger/eventStore.js';
-import type { Logger } from '../logger.js';
+import { errorFields, type Logger } from '../logger.js';
 import type { Projection, ReadModelDb } from './projection.js';
 
 interface Loaded {
@@ -58,7 +58,7 @@ export class ProjectionRunner {
   start(): Subscription {
     if (this.loaded.length === 0) this.init();
     this.subscription = this.store.subscribeToAll({ after: this.minCheckpoint(), maxBatch: 1000 }, (events) => this.applyBatch(events));
-    this.subscription.done.catch((error) => this.logger?.error({ err: error }, 'projection runner stopped'));
+    this.subscription.done.catch((error) => this.logger?.error(errorFields(error), 'projection runner stopped'));
     return this.subscription;
   }
 

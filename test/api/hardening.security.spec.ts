@@ -107,6 +107,9 @@ describe('hardening: limits, JWT algorithms, CORS, headers', () => {
     const { readFileSync } = await import('node:fs');
     const log = readFileSync(t.logFile, 'utf8');
     expect(log).to.match(/"requestId":"req-500-check".*unexpected error|unexpected error.*"requestId":"req-500-check"/);
+    const line = log.split('\n').find((l) => l.includes('req-500-check') && l.includes('unexpected error'))!;
+    expect(JSON.parse(line).error).to.have.keys(['type', 'message']);
+    expect(line).to.not.match(/"stack"|    at /); // no stack trace in the log either
     expect(log).to.not.include(admin);
   });
 });
