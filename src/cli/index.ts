@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
