@@ -1,6 +1,5 @@
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { freePort } from '../test/support/process.js';
+import type { ChildProcess } from 'node:child_process';
 
 export interface LoadResult {
   name: string;
@@ -11,27 +10,7 @@ export interface LoadResult {
   runs: number[];
 }
 
-/** Starts a server process and waits until `readyPath` answers 200. */
-export async function startProcess(
-  args: string[],
-  env: Record<string, string>,
-  readyPath: string,
-  timeoutMs = 60_000,
-): Promise<{ child: ChildProcess; url: string }> {
-  const port = String(await freePort());
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: port }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`did not start: ${out}`);
-    const ok = await fetch(url + readyPath).then((r) => r.status === 200, () => false);
-    if (ok) return { child, url };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+export { startProcess } from '../test/support/process.js';
 
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

@@ -26,19 +26,33 @@ export function credentialHistory(i: number, now = new Date()): { stream: string
   return { stream: `credential-${credentialId}`, events };
 }
 
-export async function seedLedger(file: string, credentials: number, onProgress?: (done: number) => void): Promise<number> {
-  const store = new SqliteEventStore(file);
+/** Appends credential histories until `credentials` credentials or `events` events are written. */
+export async function seed(
+  store: SqliteEventStore,
+  limits: { credentials?: number; events?: number },
+  onProgress?: (credentials: number, events: number) => void,
+): Promise<{ credentials: number; events: number }> {
+  const maxCredentials = limits.credentials ?? Infinity;
+  const maxEvents = limits.events ?? Infinity;
+  let credentials = 0;
   let events = 0;
-  for (let i = 0; i < credentials; ) {
+  while (credentials < maxCredentials && events < maxEvents) {
     const batch: Array<Promise<unknown>> = [];
-    for (let k = 0; k < 2000 && i < credentials; k++, i++) {
-      const { stream, events: e } = credentialHistory(i);
-      events += e.length;
-      batch.push(store.append(stream, e, 'no_stream'));
+    for (let k = 0; k < 2000 && credentials < maxCredentials && events < maxEvents; k++) {
+      const history = credentialHistory(credentials++);
+      const slice = history.events.slice(0, maxEvents - events);
+      events += slice.length;
+      batch.push(store.append(history.stream, slice, 'no_stream'));
     }
     await Promise.all(batch);
-    onProgress?.(i);
+    onProgress?.(credentials, events);
   }
+  return { credentials, events };
+}
+
+export async function seedLedger(file: string, credentials: number, onProgress?: (done: number) => void): Promise<number> {
+  const store = new SqliteEventStore(file);
+  const written = await seed(store, { credentials }, (c) => onProgress?.(c));
   await store.close();
-  return events;
+  return written.events;
 }

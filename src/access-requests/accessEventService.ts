@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
+import type { Revoker } from '../credentials/credentialService.js';
 import { sha256Hex } from '../crypto/secrets.js';
 import { AppError, BadRequest, Conflict, NotFound } from '../errors.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
@@ -210,12 +211,11 @@ export class AccessEventService {
   }
 
   /** Native revocation (/oauth2/revoke, admin tools) of a published credential, in the stream that issued it. */
-  revokeHeld = async (credentialId: string, reason: string, ctx: CommandContext): Promise<bigint | undefined> => {
-    const row = this.credentialRow.get(credentialId) as { stream: string; status: string } | undefined;
+  revokeHeld: Revoker = async (credential, reason, ctx) => {
     // Already revoked elsewhere (a renewal revokes the old credential in the renewal's stream).
-    if (!row?.stream.startsWith(ACCESS_EVENT_STREAM_PREFIX) || row.status !== 'active') return undefined;
-    const eventId = row.stream.slice(ACCESS_EVENT_STREAM_PREFIX.length);
-    const result = await this.run(eventId, { type: 'RevokeHeldCredential', credentialId, reason, now: this.deps.clock.now() }, ctx);
+    if (credential.status !== 'active') return undefined;
+    const eventId = credential.stream.slice(ACCESS_EVENT_STREAM_PREFIX.length);
+    const result = await this.run(eventId, { type: 'RevokeHeldCredential', credentialId: credential.id, reason, now: this.deps.clock.now() }, ctx);
     return result.position;
   };
 

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { KeyRing } from '../keys/keyRing.js';
 import type { EventStore } from '../ledger/eventStore.js';
 import { canonicalJson } from '../ledger/hashChain.js';
+import { readAllPages } from '../ledger/readAllPages.js';
 
 /** The ledger's head: every stream's last hash and the last position, signed with the service key. */
 export interface SignedCheckpoint {
@@ -18,17 +19,13 @@ export interface SignedCheckpoint {
 /** Stream heads as of `position` (inclusive), or of the whole ledger. */
 async function headsAt(store: EventStore, position?: bigint) {
   const heads = new Map<string, { revision: string; hash: string }>();
-  let after = 0n;
   let last = 0n;
-  for (;;) {
-    const events = await store.readAll({ after, maxCount: 5000 });
-    if (events.length === 0) break;
+  for await (const events of readAllPages(store)) {
     for (const e of events) {
       if (position !== undefined && e.position > position) return { heads, last };
       heads.set(e.stream, { revision: e.revision.toString(), hash: e.hash });
       last = e.position;
     }
-    after = events[events.length - 1]!.position;
   }
   return { heads, last };
 }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { EventStore } from '../ledger/eventStore.js';
 import { presentEvent } from './auditService.js';
+import { readAllPages } from '../ledger/readAllPages.js';
 
 export interface ExportOptions {
   from?: Date;
@@ -12,12 +13,9 @@ export interface ExportOptions {
 /** Writes the ledger as NDJSON, one redacted event per line (no secrets, digests or ciphertexts). */
 export async function exportLedger(store: EventStore, out: Writable, options: ExportOptions = {}): Promise<{ written: number; scanned: number }> {
   const total = Number(await store.headPosition());
-  let after = 0n;
   let scanned = 0;
   let written = 0;
-  for (;;) {
-    const events = await store.readAll({ after, maxCount: 5000 });
-    if (events.length === 0) break;
+  for await (const events of readAllPages(store)) {
     let chunk = '';
     for (const e of events) {
       scanned++;
@@ -28,8 +26,7 @@ export async function exportLedger(store: EventStore, out: Writable, options: Ex
       written++;
     }
     if (chunk && !out.write(chunk)) await new Promise((r) => out.once('drain', r));
-    after = events[events.length - 1]!.position;
-    options.onProgress?.(Number(after), total, written);
+    options.onProgress?.(Number(events[events.length - 1]!.position), total, written);
   }
   return { written, scanned };
 }

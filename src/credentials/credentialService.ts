@@ -40,8 +40,11 @@ export interface Introspection {
  */
 export type TokenInspector = (token: string) => Promise<{ credentialId: string; claims: Record<string, unknown> } | undefined>;
 
-/** Appends the revocation of a credential that lives in a family's own stream; returns its position. */
-export type Revoker = (credentialId: string, reason: string, ctx: CommandContext) => Promise<bigint | undefined>;
+/**
+ * Appends the revocation of a credential that lives in a family's own stream; returns its position.
+ * It gets the credential's row, already looked up by the native revocation.
+ */
+export type Revoker = (credential: CredentialRow, reason: string, ctx: CommandContext) => Promise<bigint | undefined>;
 
 /** Issues, rotates, revokes and checks the native API's credentials. */
 export class CredentialService {
@@ -174,7 +177,7 @@ export class CredentialService {
     if (row.stream !== credentialStream(credentialId)) {
       const prefix = [...this.revokers.keys()].find((p) => row.stream.startsWith(p));
       if (!prefix) throw new Error(`No revoker for credentials in ${row.stream}`);
-      await this.deps.runner.waitFor(await this.revokers.get(prefix)!(credentialId, reason, ctx));
+      await this.deps.runner.waitFor(await this.revokers.get(prefix)!(row, reason, ctx));
       return;
     }
     const result = await this.run(credentialId, { type: 'RevokeCredential', reason, now: this.deps.clock.now() }, ctx);

@@ -99,14 +99,12 @@ export class EntityService {
   };
 
   /** Revokes an entity secret through the native API; the entity then needs a read or a reset for a new one. */
-  revokeSecret: Revoker = async (credentialId, reason, ctx) => {
-    const row = await this.credentials.lookup(credentialId);
-    if (!row) return undefined;
+  revokeSecret: Revoker = async (credential, reason, ctx) => {
     const result = await handleCommand(
       this.deps.store,
-      row.stream,
+      credential.stream,
       entityDecider,
-      { type: 'RevokeSecret', credentialId, reason, now: this.deps.clock.now() },
+      { type: 'RevokeSecret', credentialId: credential.id, reason, now: this.deps.clock.now() },
       ctx,
       this.deps.validateEvent,
     );

@@ -1,5 +1,6 @@
 import type { EventStore } from './eventStore.js';
 import { eventHash } from './hashChain.js';
+import { readAllPages } from './readAllPages.js';
 
 export interface ChainBreak {
   position: string;
@@ -26,7 +27,7 @@ export async function verifyLedger(
 ): Promise<VerifyResult> {
   const heads = new Map<string, { hash: string; revision: bigint }>();
   const total = Number(await store.headPosition());
-  let after = 0n;
+  let after = 0n; // the last position seen, for the gap check
   let count = 0;
   const fail = (e: { position: bigint; stream: string; revision: bigint; id: string }, problem: string): VerifyResult => ({
     ok: false,
@@ -34,9 +35,7 @@ export async function verifyLedger(
     streams: heads.size,
     firstBreak: { position: e.position.toString(), stream: e.stream, revision: e.revision.toString(), eventId: e.id, problem },
   });
-  for (;;) {
-    const events = await store.readAll({ after, maxCount: 5000 });
-    if (events.length === 0) break;
+  for await (const events of readAllPages(store)) {
     for (const e of events) {
       if (options.densePositions && e.position !== after + 1n) {
         return fail(e, `gap in $all: expected position ${after + 1n}, found ${e.position} (an event was removed)`);

@@ -145,9 +145,6 @@ export class PersonalTokenService {
     return { credentialId: row.id, claims: { username: row.username, token_name: row.name } };
   };
 
-  revoker: Revoker = async (credentialId, reason, ctx) => {
-    const row = this.byId.get(credentialId) as PersonalTokenRow | undefined;
-    if (!row) return undefined;
-    return this.revoke(row.username, credentialId, reason, ctx);
-  };
+  // The credential's subject is its owner's username.
+  revoker: Revoker = (credential, reason, ctx) => this.revoke(credential.subject, credential.id, reason, ctx);
 }

@@ -1,6 +1,7 @@
 import type { EventStore } from '../ledger/eventStore.js';
 import type { Projection, ReadModelDb } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
+import { readAllPages } from '../ledger/readAllPages.js';
 
 export interface ReplayProgress {
   applied: number;
@@ -35,18 +36,14 @@ export async function replayReadModels(
   const total = Number(await store.headPosition());
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
-  let after = 0n;
   let applied = 0;
-  for (;;) {
-    let events = await store.readAll({ after, maxCount: options.batch ?? 20_000 });
-    if (events.length === 0) break;
+  for await (const page of readAllPages(store, options.batch ?? 20_000)) {
     const until = options.until;
-    const stopAt = until ? events.findIndex((e) => e.recordedAt > until) : -1;
-    if (stopAt >= 0) events = events.slice(0, stopAt);
+    const stopAt = until ? page.findIndex((e) => e.recordedAt > until) : -1;
+    const events = stopAt >= 0 ? page.slice(0, stopAt) : page;
     if (events.length > 0) {
       runner.applyBatch(events);
       applied += events.length;
-      after = events[events.length - 1]!.position;
     }
     options.onProgress?.({ applied, total, eventsPerSecond: applied / Math.max(elapsed(), 1e-9) });
     if (stopAt >= 0) break;

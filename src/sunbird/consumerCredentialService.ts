@@ -1,6 +1,6 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
-import type { CredentialService } from '../credentials/credentialService.js';
+import type { Revoker } from '../credentials/credentialService.js';
 import { randomAlphanumeric, sha256Hex } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import {
@@ -43,7 +43,6 @@ export class ConsumerCredentialService {
 
   constructor(
     private readonly deps: Deps,
-    private readonly credentials: CredentialService,
     readonly consumerTypes: readonly string[],
   ) {
     this.streamsOfKey = deps.db.prepare('SELECT DISTINCT stream FROM credentials WHERE subject = ? AND kind = ? LIMIT 100');
@@ -121,14 +120,12 @@ export class ConsumerCredentialService {
   }
 
   /** Revoker for `consumer-` streams, called by the native revocation. */
-  revoke = async (credentialId: string, reason: string, ctx: CommandContext): Promise<bigint | undefined> => {
-    const row = await this.credentials.lookup(credentialId);
-    if (!row) return undefined;
+  revoke: Revoker = async (credential, reason, ctx) => {
     const result = await handleCommand(
       this.deps.store,
-      row.stream,
+      credential.stream,
       consumerDecider,
-      { type: 'RevokeConsumerCredential', credentialId, reason, now: this.deps.clock.now() },
+      { type: 'RevokeConsumerCredential', credentialId: credential.id, reason, now: this.deps.clock.now() },
       ctx,
       this.deps.validateEvent,
     );

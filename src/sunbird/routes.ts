@@ -38,7 +38,7 @@ export const sunbirdModule: Module = {
     const invalid = consumerTypes.filter((t) => !CONSUMER_TYPE.test(t) || t === 'native');
     if (invalid.length) throw new Error(`LEDGER_SUNBIRD_CONSUMER_TYPES: invalid consumer type(s): ${invalid.join(', ')}`);
 
-    const consumers = new ConsumerCredentialService(deps, services.credentials, consumerTypes);
+    const consumers = new ConsumerCredentialService(deps, consumerTypes);
     const system = { actor: 'system', correlationId: `startup-${process.pid}`, time: deps.clock.now().toISOString() };
     await consumers.ensureKeyGroups(keysPerGroup, system);
     services.credentials.registerInspector(consumers.inspect);

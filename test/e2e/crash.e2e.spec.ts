@@ -1,5 +1,4 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { eventually, holdsAll, topicEnv, TopicReader, uniqueTopics } from '../su
 import { spawnService, type RunningService } from '../support/process.js';
 import { dumpReadModels } from '../support/readModels.js';
 import { remember, writtenFiles } from '../support/service.js';
+import { runCli } from '../support/cli.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const post = (svc: RunningService, path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -109,11 +109,8 @@ async function crashAndRestart(extraEnv: Record<string, string>, afterRestart?: 
       await svc.exited;
     }
     const out = join(dataDir, 'replayed.db');
-    const replay = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', 'replay', '--out', out], {
-      env: { ...process.env, LEDGER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-      encoding: 'utf8',
-    });
-    expect(replay.status, replay.stderr).to.equal(0);
+    const replay = runCli(dataDir, 'replay', '--out', out);
+    expect(replay.code, replay.stderr).to.equal(0);
     expect(dumpReadModels(join(dataDir, 'readmodels.db'))).to.deep.equal(dumpReadModels(out));
     return { dataDir };
   }

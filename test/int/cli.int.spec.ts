@@ -1,18 +1,11 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ADMIN, remember, startTestService, type TestService } from '../support/service.js';
 import { dumpReadModels } from '../support/readModels.js';
+import { runCli } from '../support/cli.js';
 
-function cli(dataDir: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-    env: { ...process.env, LEDGER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const cli = runCli;
 
 /** A mix of everything the ledger core records. */
 async function exercise(t: TestService) {

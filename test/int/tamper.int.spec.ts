@@ -6,15 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventHash } from '../../src/ledger/hashChain.js';
 import { remember, startTestService } from '../support/service.js';
+import { runCli } from '../support/cli.js';
 
-function cli(dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/index.ts', ...args], {
-    env: { ...process.env, LEDGER_DATA_DIR: dataDir, LOG_LEVEL: 'silent' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, json: () => JSON.parse(r.stdout) };
-}
+const cli = runCli;
 
 describe('tamper evidence on the SQLite ledger', function () {
   this.timeout(60_000);

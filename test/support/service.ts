@@ -13,6 +13,7 @@ import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { EsdbEventStore } from '../../src/ledger/esdb/esdbEventStore.js';
 import { createLogger } from '../../src/logger.js';
 import { startEsdbStandIn, type EsdbStandIn } from './esdbStandIn.js';
+import { readAllPages } from '../../src/ledger/readAllPages.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
@@ -98,13 +99,8 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
     token,
     async eventCount() {
       let n = 0;
-      let after: bigint | undefined;
-      for (;;) {
-        const page = await store.readAll({ after, maxCount: 5000 });
-        if (page.length === 0) return n;
-        n += page.length;
-        after = page[page.length - 1]!.position;
-      }
+      for await (const page of readAllPages(store)) n += page.length;
+      return n;
     },
     async userWithRoles(username, roles) {
       const password = `${username}-password-1`;
