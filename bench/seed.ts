@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from '../src/ids.js';
 import type { NewEvent } from '../src/ledger/eventStore.js';
 import { SqliteEventStore } from '../src/ledger/sqlite/sqliteEventStore.js';
 
@@ -6,22 +6,23 @@ const meta = () => ({ actor: 'bench:seed', correlationId: 'seed', causationId: '
 
 /**
  * Realistic history written straight into a ledger file before the service starts (the service
- * projects it on start-up): access tokens of 5,000 subjects, one in four revoked.
+ * projects it on start-up): access tokens of 5,000 subjects, one in four revoked. Ids are
+ * time-ordered, as the service mints them (src/ids.ts).
  */
 export function credentialHistory(i: number, now = new Date()): { stream: string; events: NewEvent[] } {
-  const credentialId = randomUUID();
+  const credentialId = timeOrderedId(now); // as the service mints them
   const issuedAt = now.toISOString();
   const expiresAt = new Date(now.getTime() + 3600_000).toISOString();
   const events: NewEvent[] = [
     {
-      id: randomUUID(),
+      id: timeOrderedId(now),
       type: 'CredentialIssued',
       data: { credentialId, kind: 'access_token', subject: `user${i % 5000}`, clientId: null, scopes: ['read'], roles: ['user'], issuedAt, expiresAt, kid: null, tokenHash: null, familyId: null, parentId: null },
       metadata: meta(),
     },
   ];
   if (i % 4 === 0) {
-    events.push({ id: randomUUID(), type: 'CredentialRevoked', data: { credentialId, reason: 'seed', revokedAt: issuedAt, expiresAt }, metadata: meta() });
+    events.push({ id: timeOrderedId(now), type: 'CredentialRevoked', data: { credentialId, reason: 'seed', revokedAt: issuedAt, expiresAt }, metadata: meta() });
   }
   return { stream: `credential-${credentialId}`, events };
 }

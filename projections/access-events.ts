@@ -28,7 +28,6 @@ export const accessEventsProjection: Projection = {
     callback_url TEXT,
     registered_at TEXT NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS access_providers_username ON access_providers (username);
   CREATE TABLE IF NOT EXISTS access_applications (
     app_id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
@@ -47,8 +46,6 @@ export const accessEventsProjection: Projection = {
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL
   );
-  CREATE INDEX IF NOT EXISTS access_events_provider ON access_events (provider_id, event_status, created_at);
-  CREATE INDEX IF NOT EXISTS access_events_status ON access_events (event_status, created_at);
   CREATE TABLE IF NOT EXISTS access_tokens (
     accesstokenuuid TEXT PRIMARY KEY,
     credential_id TEXT NOT NULL,
@@ -65,6 +62,9 @@ export const accessEventsProjection: Projection = {
     credential_id TEXT NOT NULL,
     accesstokenuuid TEXT NOT NULL
   );`,
+  indexes: `CREATE INDEX IF NOT EXISTS access_providers_username ON access_providers (username);
+  CREATE INDEX IF NOT EXISTS access_events_provider ON access_events (provider_id, event_status, created_at);
+  CREATE INDEX IF NOT EXISTS access_events_status ON access_events (event_status, created_at);`,
   prepare(db) {
     const provider = db.prepare(`INSERT OR IGNORE INTO access_providers (provider_id, name, username, mode, callback_url, registered_at)
       VALUES (@providerId, @name, @username, @mode, @callbackUrl, @registeredAt)`);

@@ -55,39 +55,42 @@ export const credentialsProjection: Projection = {
     family_id TEXT,
     parent_id TEXT,
     revision INTEGER NOT NULL
-  );
-  CREATE INDEX IF NOT EXISTS credentials_subject ON credentials (subject);
+  );`,
+  indexes: `CREATE INDEX IF NOT EXISTS credentials_subject ON credentials (subject);
   CREATE INDEX IF NOT EXISTS credentials_family ON credentials (family_id);`,
   prepare(db) {
+    // Positional parameters: binding by name costs a lookup per column, on the replay's hottest line.
     const insert = db.prepare(`INSERT OR IGNORE INTO credentials
       (id, kind, stream, subject, client_id, scopes, roles, status, issued_at, expires_at, kid, family_id, parent_id, revision)
-      VALUES (@id, @kind, @stream, @subject, @clientId, @scopes, @roles, 'active', @issuedAt, @expiresAt, @kid, @familyId, @parentId, @revision)`);
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`);
     const rotated = db.prepare('UPDATE credentials SET expires_at = ?, revision = ? WHERE id = ?');
     const revoked = db.prepare(
       "UPDATE credentials SET status = 'revoked', revoked_at = ?, revoke_reason = ?, revision = ? WHERE id = ?",
     );
+    const issueTypes = new Set(ISSUE_EVENT_TYPES);
+    const revokeTypes = new Set(REVOKE_EVENT_TYPES);
     return (event) => {
       const d = event.data as Record<string, unknown>;
-      if (ISSUE_EVENT_TYPES.includes(event.type)) {
+      if (issueTypes.has(event.type)) {
         const c = d as unknown as IssuedData;
-        insert.run({
-          id: c.credentialId,
-          kind: c.kind,
-          stream: event.stream,
-          subject: c.subject,
-          clientId: c.clientId ?? null,
-          scopes: JSON.stringify(c.scopes ?? []),
-          roles: JSON.stringify(c.roles ?? []),
-          issuedAt: c.issuedAt,
-          expiresAt: c.expiresAt ?? null,
-          kid: c.kid ?? null,
-          familyId: c.familyId ?? null,
-          parentId: c.parentId ?? null,
-          revision: event.revision,
-        });
+        insert.run(
+          c.credentialId,
+          c.kind,
+          event.stream,
+          c.subject,
+          c.clientId ?? null,
+          JSON.stringify(c.scopes ?? []),
+          JSON.stringify(c.roles ?? []),
+          c.issuedAt,
+          c.expiresAt ?? null,
+          c.kid ?? null,
+          c.familyId ?? null,
+          c.parentId ?? null,
+          event.revision,
+        );
       } else if (event.type === 'RefreshTokenRotated') {
         rotated.run(d.expiresAt, event.revision, d.credentialId);
-      } else if (REVOKE_EVENT_TYPES.includes(event.type)) {
+      } else if (revokeTypes.has(event.type)) {
         revoked.run(d.revokedAt, d.reason, event.revision, d.credentialId);
       }
     };

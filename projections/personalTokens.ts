@@ -20,8 +20,8 @@ export const personalTokensProjection: Projection = {
     expires_at TEXT,
     status TEXT NOT NULL,
     revoked_at TEXT
-  );
-  CREATE INDEX IF NOT EXISTS personal_tokens_username ON personal_tokens (username, created_at);`,
+  );`,
+  indexes: `CREATE INDEX IF NOT EXISTS personal_tokens_username ON personal_tokens (username, created_at);`,
   prepare(db) {
     const insert = db.prepare(`INSERT OR IGNORE INTO personal_tokens
       (id, username, name, token_hash, expiration, created_at, expires_at, status)

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import type { Revoker } from '../credentials/credentialService.js';
 import { sha256Hex } from '../crypto/secrets.js';
@@ -16,6 +15,7 @@ import { accessEventDecider, type AccessEventCommand, type CredentialInput, type
 import type { DirectoryService } from './directoryService.js';
 import { parseAccessTokenBody, type AccessTokenBody } from './tokenDetails.js';
 import { UUID, wireFromRecord, wireFromRow, type AccessEventRow, type WireEvent } from './wire.js';
+import { timeOrderedId } from '../ids.js';
 
 export interface EventFilter {
   eventStatus?: AccessEventStatus;
@@ -90,7 +90,7 @@ export class AccessEventService {
       if (row.provider_id !== input.providerId) throw new BadRequest('accesstokenuuid was issued by another provider');
       if (row.status !== 'active') throw new Conflict('The access token is already revoked');
     }
-    const eventId = randomUUID();
+    const eventId = timeOrderedId(this.deps.clock.now());
     const command = { type: 'RequestAccess' as const, eventId, appId, userId, providerId: input.providerId, eventType: input.eventType, accesstokenuuid: uuid };
     const result = await this.run(eventId, { ...command, now: this.deps.clock.now() }, ctx);
     await this.deps.runner.waitFor(result.position);
@@ -152,7 +152,7 @@ export class AccessEventService {
     const secretHash = sha256Hex(parsed.secret);
     const owner = this.digestOwner.get(secretHash) as { accesstokenuuid: string } | undefined;
     return {
-      credentialId: randomUUID(),
+      credentialId: timeOrderedId(now),
       kind: KIND_OF[parsed.type],
       clientId: parsed.clientId,
       expiresAt: parsed.expiresAt,

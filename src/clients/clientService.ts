@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import { mintToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import { RowCache } from '../readmodels/rowCache.js';
 import { clientDecider, clientStream } from './client.js';
 
 export const CLIENT_SECRET_PREFIX = 'tlcs';
@@ -13,11 +14,20 @@ interface ClientRow {
   secret_hash: string;
 }
 
+interface KnownClient {
+  clientId: string;
+  scopes: string[];
+  secretHash: string;
+}
+
 /** OAuth2 clients for the client_credentials grant. The secret is shown once and kept as a digest. */
 export class ClientService {
   private readonly byId;
+  /** Every client_credentials grant authenticates its client: rows are kept in memory. */
+  private readonly known: RowCache<KnownClient>;
   constructor(private readonly deps: Deps) {
     this.byId = deps.db.prepare('SELECT client_id, name, scopes, secret_hash FROM clients WHERE client_id = ?');
+    this.known = new RowCache(deps.runner, (e) => (e.data as { clientId?: unknown }).clientId, 10_000);
   }
 
   async register(name: string, scopes: string[], ctx: CommandContext): Promise<{ client_id: string; client_secret: string }> {
@@ -37,13 +47,16 @@ export class ClientService {
 
   /** The client's scopes when the secret matches (constant-time, on digests). */
   async authenticate(clientId: string, secret: string): Promise<{ clientId: string; scopes: string[] } | undefined> {
-    let row = this.byId.get(clientId) as ClientRow | undefined;
-    if (!row) {
-      const state = foldEvents(clientDecider, (await this.deps.store.readStream(clientStream(clientId))));
-      if (state.status !== 'registered') return undefined;
-      row = { client_id: state.clientId, name: state.name, scopes: JSON.stringify(state.scopes), secret_hash: state.secretHash };
-    }
-    if (!safeEqual(sha256Hex(secret), row.secret_hash)) return undefined;
-    return { clientId: row.client_id, scopes: JSON.parse(row.scopes) as string[] };
+    const client = this.known.get(clientId) ?? (await this.lookup(clientId));
+    if (!client || !safeEqual(sha256Hex(secret), client.secretHash)) return undefined;
+    return { clientId: client.clientId, scopes: [...client.scopes] };
+  }
+
+  /** The read-model row, or the client's stream when the projection has not caught up with it. */
+  private async lookup(clientId: string): Promise<KnownClient | undefined> {
+    const row = this.byId.get(clientId) as ClientRow | undefined;
+    if (row) return this.known.set(clientId, { clientId: row.client_id, scopes: JSON.parse(row.scopes) as string[], secretHash: row.secret_hash });
+    const state = foldEvents(clientDecider, await this.deps.store.readStream(clientStream(clientId)));
+    return state.status === 'registered' ? { clientId: state.clientId, scopes: state.scopes, secretHash: state.secretHash } : undefined;
   }
 }

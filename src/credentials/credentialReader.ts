@@ -1,5 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { foldEvents } from '../ledger/commandHandler.js';
+import { RowCache } from '../readmodels/rowCache.js';
 import { evolveCredential, initialCredentialState } from './credential.js';
 import { credentialStream } from './decide.js';
 
@@ -28,16 +29,11 @@ export interface CredentialRow {
  */
 export class CredentialReader {
   private readonly byId;
-  private readonly rows = new Map<string, CredentialRow>();
+  private readonly rows: RowCache<CredentialRow>;
 
   constructor(private readonly deps: Deps) {
     this.byId = deps.db.prepare('SELECT * FROM credentials WHERE id = ?');
-    deps.runner.onApplied((events) => {
-      for (const e of events) {
-        const id = (e.data as { credentialId?: unknown }).credentialId;
-        if (typeof id === 'string') this.rows.delete(id);
-      }
-    });
+    this.rows = new RowCache(deps.runner, (e) => (e.data as { credentialId?: unknown }).credentialId);
   }
 
   /** The read-model row; falls back to the stream for a credential the projections have not seen yet. */
@@ -45,11 +41,7 @@ export class CredentialReader {
     const cached = this.rows.get(credentialId);
     if (cached) return cached;
     const row = this.byId.get(credentialId) as CredentialRow | undefined;
-    if (row) {
-      if (this.rows.size >= 100_000) this.rows.delete(this.rows.keys().next().value!);
-      this.rows.set(credentialId, row);
-      return row;
-    }
+    if (row) return this.rows.set(credentialId, row);
     const stream = credentialStream(credentialId);
     const events = await this.deps.store.readStream(stream);
     const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import { mintToken, parseToken, sha256Hex } from '../crypto/secrets.js';
 import type { Principal } from '../http/auth.js';
@@ -7,6 +6,7 @@ import { credentialStream, credentialDecider, InvalidGrant, type CredentialComma
 import { evolveCredential, initialCredentialState, type CredentialIssuedData } from './credential.js';
 import { CredentialReader, type CredentialRow } from './credentialReader.js';
 import { looksLikeJwt, signJwt, VerifiedJwtCache } from './jwt.js';
+import { timeOrderedId } from '../ids.js';
 
 export const REFRESH_PREFIX = 'tlr';
 export type { CredentialRow } from './credentialReader.js';
@@ -96,7 +96,7 @@ export class CredentialService {
     const { clock, config, keys } = this.deps;
     const now = clock.now();
     const ttl = input.ttlSeconds ?? config.accessTokenTtlSeconds;
-    const credentialId = randomUUID();
+    const credentialId = timeOrderedId(now);
     const iat = Math.floor(now.getTime() / 1000);
     const claims = {
       iss: config.issuer,
@@ -124,7 +124,7 @@ export class CredentialService {
   async issueRefreshToken(input: IssueAccessInput, ctx: CommandContext): Promise<{ refreshToken: string; familyId: string; expiresIn: number }> {
     const now = this.deps.clock.now();
     const ttl = this.deps.config.refreshTokenTtlSeconds;
-    const familyId = randomUUID();
+    const familyId = timeOrderedId(now);
     const refreshToken = mintToken(REFRESH_PREFIX, familyId);
     const expiresAt = new Date(now.getTime() + ttl * 1000);
     await this.run(
@@ -144,7 +144,7 @@ export class CredentialService {
     if (!familyId) throw new InvalidGrant();
     const { config, clock } = this.deps;
     const newToken = mintToken(REFRESH_PREFIX, familyId);
-    const accessTokenId = randomUUID();
+    const accessTokenId = timeOrderedId(clock.now());
     const result = await this.run(
       familyId,
       {

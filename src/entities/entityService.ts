@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import type { CredentialService, TokenInspector, Revoker } from '../credentials/credentialService.js';
 import { mintToken, parseToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
@@ -8,6 +7,7 @@ import type { UserService } from '../users/userService.js';
 import { assertOwner, entityDecider, entityStream, entitySubject, type EntityCommand, type NewSecret } from './decide.js';
 import { checkSecret, secretValidity, type EntitySecretData, type EntityState } from './entity.js';
 import { IAM_MESSAGES } from './messages.js';
+import { timeOrderedId } from '../ids.js';
 
 /** Entity secrets carry a prefix and a checksum, so that secret scanners can find leaked ones. */
 export const ENTITY_SECRET_PREFIX = 'tles';
@@ -112,7 +112,7 @@ export class EntityService {
   };
 
   private mint(requestedDays: number | undefined): { secret: string; command: NewSecret; adjusted: boolean } {
-    const credentialId = randomUUID();
+    const credentialId = timeOrderedId(this.deps.clock.now());
     const secret = mintToken(ENTITY_SECRET_PREFIX, credentialId);
     const { days, adjusted } = secretValidity(requestedDays);
     return {

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { Decider, DomainEvent } from './decider.js';
 import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision } from './eventStore.js';
+import { timeOrderedId } from '../ids.js';
 
 export interface CommandContext {
   actor: string;
@@ -72,5 +72,5 @@ export function toNewEvent(event: DomainEvent, context: CommandContext, schemaVe
     schemaVersion,
     time: context.time,
   };
-  return { id: randomUUID(), type: event.type, data: event.data as Record<string, unknown>, metadata };
+  return { id: timeOrderedId(Date.parse(context.time)), type: event.type, data: event.data as Record<string, unknown>, metadata };
 }

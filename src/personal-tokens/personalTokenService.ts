@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import type { Revoker, TokenInspector } from '../credentials/credentialService.js';
 import { mintToken, parseToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
@@ -8,6 +7,7 @@ import type { UserService } from '../users/userService.js';
 import { personalTokenDecider } from './decide.js';
 import { LAST_USE_TABLE, type LastUseTracker } from './lastUseTracker.js';
 import { PERSONAL_TOKEN_PREFIX, personalTokenStream, type Expiration } from './personalToken.js';
+import { timeOrderedId } from '../ids.js';
 
 export interface PersonalTokenRow {
   id: string;
@@ -60,7 +60,7 @@ export class PersonalTokenService {
     input: { name: string; expiration: Expiration; expirationDate: Date | null },
     ctx: CommandContext,
   ): Promise<CreatedPersonalToken> {
-    const credentialId = randomUUID();
+    const credentialId = timeOrderedId(this.deps.clock.now());
     const token = mintToken(PERSONAL_TOKEN_PREFIX, credentialId);
     const result = await handleCommand(
       this.deps.store,

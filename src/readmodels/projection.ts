@@ -11,6 +11,12 @@ export interface Projection {
   canHandle: readonly string[];
   /** CREATE TABLE statements (idempotent). */
   schema: string;
+  /**
+   * CREATE INDEX statements (idempotent), kept apart from `schema` so that a full rebuild can load
+   * the tables first and build each index once at the end, by sorting, instead of inserting every
+   * row into every index as it goes.
+   */
+  indexes?: string;
   /** Tables dropped on a rebuild. */
   tables: readonly string[];
   /** Prepares statements once and returns the function that applies one event. */

@@ -30,8 +30,11 @@ export class ProjectionRunner {
     private readonly logger?: Logger,
   ) {}
 
-  /** Creates tables, resets read models whose version changed, and reads checkpoints. */
-  init(): void {
+  /**
+   * Creates tables, resets read models whose version changed, and reads checkpoints. A full rebuild
+   * passes `deferIndexes` and calls `createIndexes()` once the tables are loaded.
+   */
+  init(options: { deferIndexes?: boolean } = {}): void {
     const get = this.db.prepare('SELECT position, version FROM projection_checkpoints WHERE name = ?').safeIntegers(true);
     const put = this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?)');
     this.loaded = this.projections.map((projection) => {
@@ -43,10 +46,16 @@ export class ProjectionRunner {
         checkpoint = 0n;
       }
       this.db.exec(projection.schema);
+      if (!options.deferIndexes && projection.indexes) this.db.exec(projection.indexes);
       put.run(projection.name, checkpoint, projection.version);
       return { projection, handles: new Set(projection.canHandle), apply: projection.prepare(this.db), checkpoint };
     });
     this.applied = this.minCheckpoint();
+  }
+
+  /** Builds the secondary indexes `init({ deferIndexes: true })` left out. */
+  createIndexes(): void {
+    for (const p of this.projections) if (p.indexes) this.db.exec(p.indexes);
   }
 
   /** Drops every read model and its checkpoint, so the next run rebuilds from the start. */

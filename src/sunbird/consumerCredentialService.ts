@@ -1,4 +1,4 @@
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import type { Revoker } from '../credentials/credentialService.js';
 import { randomAlphanumeric, sha256Hex } from '../crypto/secrets.js';
@@ -12,6 +12,7 @@ import {
 import { peekConsumerToken, signConsumerTokenV1, signConsumerTokenV2, verifyConsumerToken } from './consumerTokens.js';
 import { consumerDecider, StaleRegistration } from './decide.js';
 import { SunbirdRequestInvalid } from './envelope.js';
+import { timeOrderedId } from '../ids.js';
 
 export interface RegisteredConsumerCredential {
   credentialId: string;
@@ -89,7 +90,7 @@ export class ConsumerCredentialService {
       const iat = Math.max(Math.floor(now.getTime() / 1000), state.status === 'registered' ? state.lastIat + 1 : 0);
       // Signing is async, so it happens before the pure decision; the decider refuses a stale signature.
       const signed = await sign(state, iat);
-      const credentialId = randomUUID();
+      const credentialId = timeOrderedId(now);
       try {
         const result = await handleCommand(
           store,

@@ -153,6 +153,23 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         await sub.close();
         expect(seen.map((e) => e.data.i)).to.deep.equal([...Array(70).keys()]);
       });
+
+      it('delivers each event exactly as a read of the ledger returns it', async () => {
+        const stream = s('same');
+        const start = await store.headPosition();
+        const seen: RecordedEvent[] = [];
+        const sub = store.subscribeToAll({ after: start, streamPrefixes: [stream] }, (events) => void seen.push(...events));
+        await sub.caughtUp;
+        // Values JSON does not keep as they are: the ledger stores JSON, so followers see JSON's version.
+        await store.append(stream, [event('E', { n: 1, nested: { list: [1, 'two', null] }, gone: undefined })], 'no_stream');
+        await store.append(stream, [event('E', { n: 2 }), event('E', { n: 3 })], 'any');
+        const deadline = Date.now() + 5000;
+        while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        await sub.close();
+        const read = (await store.readAll({ after: start, maxCount: 100 })).filter((e) => e.stream === stream);
+        expect(seen).to.deep.equal(read);
+        expect(seen[0]!.data).to.deep.equal({ n: 1, nested: { list: [1, 'two', null] } });
+      });
     });
 
     describe('concurrency', () => {

@@ -1,6 +1,8 @@
+import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RecordedEvent } from '../../src/ledger/eventStore.js';
 import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { eventStoreContract } from './eventStoreContract.js';
 
@@ -9,3 +11,46 @@ const file = () => join(mkdtempSync(join(tmpdir(), 'tl-sqlite-')), 'ledger.db');
 eventStoreContract('sqlite (group commit on the main thread)', async () => new SqliteEventStore(file()));
 eventStoreContract('sqlite (group commit in the writer thread)', async () => new SqliteEventStore(file(), { groupCommit: 'worker' }));
 eventStoreContract('sqlite (one transaction per append)', async () => new SqliteEventStore(file(), { groupCommit: false }));
+
+describe('sqlite: followers and other writers of the same file', () => {
+  const meta = { actor: 'test', correlationId: 'c', causationId: 'c', schemaVersion: 1, time: new Date().toISOString() };
+  const event = (n: number) => ({ id: `00000000-0000-7000-8000-${String(n).padStart(12, '0')}`, type: 'E', data: { n }, metadata: meta });
+
+  it("a follower sees every append in order, its own process's and another's interleaved", async () => {
+    const f = file();
+    const service = new SqliteEventStore(f, { pollMs: 20 });
+    const cli = new SqliteEventStore(f); // a second connection, as the CLI has
+    const seen: RecordedEvent[] = [];
+    const sub = service.subscribeToAll({ after: 0n, maxBatch: 3 }, (events) => void seen.push(...events));
+    await sub.caughtUp;
+    let n = 0;
+    for (let round = 0; round < 5; round++) {
+      await service.append(`mine-${round}`, [event(n++), event(n++)], 'no_stream');
+      await cli.append(`theirs-${round}`, [event(n++)], 'no_stream');
+      await service.append(`mine-${round}`, [event(n++)], 'any');
+    }
+    const deadline = Date.now() + 5000;
+    while (seen.length < n && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sub.close();
+    expect(seen.map((e) => e.data.n)).to.deep.equal([...Array(n).keys()]);
+    expect(seen.map((e) => e.position)).to.deep.equal(seen.map((_, i) => BigInt(i + 1)));
+    expect(seen).to.deep.equal(await service.readAll({ after: 0n, maxCount: 100 }));
+    await cli.close();
+    await service.close();
+  });
+
+  it('shares a fresh append among followers frozen, so that one cannot change what the next one sees', async () => {
+    const store = new SqliteEventStore(file());
+    const seen: RecordedEvent[] = [];
+    const sub = store.subscribeToAll({ after: 0n }, (events) => void seen.push(...events));
+    await sub.caughtUp;
+    await store.append('s', [event(1)], 'no_stream');
+    const deadline = Date.now() + 5000;
+    while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sub.close();
+    expect(Reflect.set(seen[0]!.data, 'n', 2)).to.equal(false);
+    expect(Reflect.set(seen[0]!, 'type', 'Other')).to.equal(false);
+    expect(seen[0]!.data).to.deep.equal({ n: 1 });
+    await store.close();
+  });
+});

@@ -37,7 +37,10 @@ export class MemoryEventStore implements EventStore {
     const recordedAt = this.now();
     for (const e of events) {
       const revision = BigInt(existing.length);
-      const base = { ...e, stream, revision, position: BigInt(this.all.length + 1), recordedAt, prevHash };
+      // Stored as JSON, as the other adapters store it: no aliasing of the caller's objects, and
+      // what JSON drops (undefined fields) is gone here too.
+      const stored = { ...e, data: JSON.parse(JSON.stringify(e.data)), metadata: JSON.parse(JSON.stringify(e.metadata)) };
+      const base = { ...stored, stream, revision, position: BigInt(this.all.length + 1), recordedAt, prevHash };
       const recorded: RecordedEvent = { ...base, hash: eventHash(prevHash, base) };
       prevHash = recorded.hash;
       existing.push(recorded);

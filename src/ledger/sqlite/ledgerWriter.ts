@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import { assertExpectedRevision, WrongExpectedRevisionError, type AppendResult, type ExpectedRevision, type NewEvent } from '../eventStore.js';
+import {
+  assertExpectedRevision,
+  WrongExpectedRevisionError,
+  type AppendResult,
+  type ExpectedRevision,
+  type NewEvent,
+  type RecordedEvent,
+} from '../eventStore.js';
 import { eventHash } from '../hashChain.js';
 
 export const LEDGER_SCHEMA = `
@@ -46,23 +53,29 @@ export class LedgerWriter {
     };
   }
 
-  /** One transaction for the batch; a conflicting append fails alone and leaves no rows behind. */
-  writeBatch(batch: AppendRequest[], recordedAt: Date): AppendOutcome[] {
+  /**
+   * One transaction for the batch; a conflicting append fails alone and leaves no rows behind.
+   * With `recorded`, the events written are pushed to it once the transaction has committed, as
+   * a read would return them (data and metadata parsed back from the JSON stored).
+   */
+  writeBatch(batch: AppendRequest[], recordedAt: Date, recorded?: RecordedEvent[]): AppendOutcome[] {
     const outcomes: AppendOutcome[] = [];
+    const written: RecordedEvent[] = [];
     this.db.transaction(() => {
       for (const a of batch) {
         try {
-          outcomes.push({ ok: true, value: this.write(a.stream, a.events, a.expected, recordedAt) });
+          outcomes.push({ ok: true, value: this.write(a.stream, a.events, a.expected, recordedAt, recorded && written) });
         } catch (error) {
           if (!(error instanceof WrongExpectedRevisionError)) throw error;
           outcomes.push({ ok: false, error });
         }
       }
     })();
+    recorded?.push(...written);
     return outcomes;
   }
 
-  private write(stream: string, events: NewEvent[], expected: ExpectedRevision, recordedAt: Date): AppendResult {
+  private write(stream: string, events: NewEvent[], expected: ExpectedRevision, recordedAt: Date, written?: RecordedEvent[]): AppendResult {
     const head = this.stmt.head.get(stream) as { revision: bigint; hash: string } | undefined;
     const current = head ? head.revision : -1n;
     const repeat = this.idempotentRepeat(stream, events, expected, current);
@@ -71,15 +84,19 @@ export class LedgerWriter {
     let prevHash = head?.hash ?? '';
     let position = (this.stmt.lastPosition.get() as { p: bigint }).p;
     let revision = current;
+    // Every id is checked before any row is written, so that a refused append leaves nothing behind.
     for (const e of events) {
       if (this.stmt.byId.get(e.id)) throw new WrongExpectedRevisionError(stream, expected, current < 0n ? 'no_stream' : current);
+    }
+    const at = recordedAt.toISOString();
+    for (const e of events) {
       revision += 1n;
       position += 1n;
       const hash = eventHash(prevHash, { ...e, stream, revision, recordedAt });
-      this.stmt.insert.run(
-        position, e.id, stream, revision, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata),
-        recordedAt.toISOString(), prevHash, hash,
-      );
+      const data = JSON.stringify(e.data);
+      const metadata = JSON.stringify(e.metadata);
+      this.stmt.insert.run(position, e.id, stream, revision, e.type, data, metadata, at, prevHash, hash);
+      written?.push({ id: e.id, type: e.type, stream, revision, position, data: JSON.parse(data), metadata: JSON.parse(metadata), recordedAt: new Date(at), prevHash, hash });
       prevHash = hash;
     }
     return { nextRevision: revision, position };

@@ -1,0 +1,35 @@
+import type { RecordedEvent } from '../ledger/eventStore.js';
+import type { ProjectionRunner } from './projectionRunner.js';
+
+/**
+ * Read-model rows kept in memory, keyed by id. A row stays until an event naming that id is
+ * projected: the runner calls its listeners after committing a batch and before it releases
+ * read-your-writes waiters, so a request that waited for its own write never sees a stale row.
+ * Bounded: past `max` rows, the oldest entry goes.
+ */
+export class RowCache<V> {
+  private readonly rows = new Map<string, V>();
+
+  constructor(
+    runner: ProjectionRunner,
+    keyOf: (event: RecordedEvent) => unknown,
+    private readonly max = 100_000,
+  ) {
+    runner.onApplied((events) => {
+      for (const e of events) {
+        const key = keyOf(e);
+        if (typeof key === 'string') this.rows.delete(key);
+      }
+    });
+  }
+
+  get(key: string): V | undefined {
+    return this.rows.get(key);
+  }
+
+  set(key: string, value: V): V {
+    if (this.rows.size >= this.max) this.rows.delete(this.rows.keys().next().value!);
+    this.rows.set(key, value);
+    return value;
+  }
+}
