@@ -1,52 +1,28 @@
 import { createHash } from 'node:crypto';
 
 /**
- * JSON with sorted object keys, so that a hash does not depend on key order. Written in one pass
- * (it runs for every event appended), byte for byte what `JSON.stringify` gives for a copy of the
- * value with its keys inserted in sorted order: integer-like keys first, in numeric order, as
- * JavaScript enumerates them; `undefined` dropped from objects and `null` in arrays; Dates as ISO
- * strings. An own `__proto__` key (JSON.parse makes them) is hashed like any other: the copy the
- * first version hashed lost it, leaving that field outside the chain. test/unit/hashChain.property.unit.spec.ts
- * holds it to that definition.
+ * JSON with sorted object keys, so that a hash does not depend on key order. A key-sorted copy
+ * through the native JSON.stringify: a one-pass writer in JavaScript measured twice as slow
+ * (10 µs against 5.5 µs for an issue event).
  */
 export function canonicalJson(value: unknown): string {
-  return write(value) as string;
+  return JSON.stringify(sortKeys(value));
 }
 
-const ARRAY_INDEX = /^(?:0|[1-9]\d{0,9})$/;
-const isIndex = (k: string) => ARRAY_INDEX.test(k) && Number(k) < 4294967295;
-
-function keyOrder(a: string, b: string): number {
-  const ai = isIndex(a);
-  const bi = isIndex(b);
-  if (ai && bi) return Number(a) - Number(b);
-  if (ai !== bi) return ai ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function write(value: unknown): string | undefined {
-  switch (typeof value) {
-    case 'string':
-    case 'number':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'bigint':
-      throw new TypeError('Do not know how to serialize a BigInt');
-    case 'object': {
-      if (value === null) return 'null';
-      if (value instanceof Date) return JSON.stringify(value);
-      if (Array.isArray(value)) return `[${value.map((v) => write(v) ?? 'null').join(',')}]`;
-      const record = value as Record<string, unknown>;
-      let out = '';
-      for (const key of Object.keys(record).sort(keyOrder)) {
-        const v = write(record[key]);
-        if (v !== undefined) out += `${out ? ',' : ''}${JSON.stringify(key)}:${v}`;
-      }
-      return `{${out}}`;
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = sortKeys((value as Record<string, unknown>)[key]);
+      // An own `__proto__` key (JSON.parse makes them) is data: assigning it would set the copy's
+      // prototype instead, and leave that field outside the hash.
+      if (key === '__proto__') Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+      else out[key] = v;
     }
-    default:
-      return undefined; // undefined, functions and symbols, as JSON.stringify drops them
+    return out;
   }
+  return value;
 }
 
 export interface HashedFields {
