@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export interface Config {
@@ -21,6 +22,8 @@ export interface Config {
   accessWorkflow: { expiryDays: number; sweepIntervalSeconds: number; pushRetryBaseMs: number; pushMaxAttempts: number; pushTimeoutMs: number };
   /** Sunbird v2: one RS256 key group per consumer type, each with `keysPerGroup` keys. */
   sunbird: { consumerTypes: string[]; keysPerGroup: number };
+  /** Password KDFs that may run at once (`LEDGER_KDF_CONCURRENCY`; default: one per core but one, at least one). */
+  kdfConcurrency: number;
   /** Whether this instance relays the ledger to the bus (`LEDGER_RELAY=off` on all but one instance at scale). */
   relayEnabled: boolean;
 }
@@ -50,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: int(env.LEDGER_BODY_LIMIT_BYTES, 64 * 1024, 'LEDGER_BODY_LIMIT_BYTES'),
     relayEnabled: (env.LEDGER_RELAY ?? 'on') !== 'off',
+    kdfConcurrency: Math.max(1, int(env.LEDGER_KDF_CONCURRENCY, availableParallelism() - 1, 'LEDGER_KDF_CONCURRENCY')),
     topics: {
       lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
       revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',

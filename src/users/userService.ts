@@ -1,6 +1,7 @@
 import type { Deps } from '../app/deps.js';
 import { hashPassword, verifyPassword } from '../crypto/secrets.js';
 import { LoginThrottle } from '../http/loginThrottle.js';
+import { KdfGate } from './kdfGate.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import { userDecider, userStream, type Role, type UserProfile, type UserState } from './user.js';
 
@@ -19,13 +20,16 @@ let decoyHash: Promise<string> | undefined;
 export class UserService {
   /** One throttle for every password endpoint of every family: per username and per address. */
   readonly throttle: LoginThrottle;
+  /** Every password KDF of the service passes here. */
+  private readonly kdf: KdfGate;
 
   constructor(private readonly deps: Deps) {
     this.throttle = new LoginThrottle(deps.clock);
+    this.kdf = new KdfGate(deps.config.kdfConcurrency);
   }
 
   async register(input: RegisterUserInput, ctx: CommandContext): Promise<void> {
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await this.kdf.run(() => hashPassword(input.password));
     const profile: UserProfile = {
       fullName: input.fullName ?? null,
       email: input.email ?? null,
@@ -80,10 +84,11 @@ export class UserService {
     const user = await this.find(username);
     if (user.status !== 'registered') {
       decoyHash ??= hashPassword('decoy-password');
-      await verifyPassword(password, await decoyHash);
+      const decoy = await decoyHash;
+      await this.kdf.run(() => verifyPassword(password, decoy));
       return undefined;
     }
-    return (await verifyPassword(password, user.passwordHash)) ? user : undefined;
+    return (await this.kdf.run(() => verifyPassword(password, user.passwordHash))) ? user : undefined;
   }
 
   /** On an empty ledger, creates the first administrator from the environment, as Keycloak and Vault do. */
