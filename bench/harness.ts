@@ -1,9 +1,12 @@
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 export interface LoadResult {
   name: string;
   reqPerSec: number;
+  /** CPU time the server process spent per request (user + system), in µs: steadier than req/s on a noisy machine. */
+  cpuUsPerRequest?: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -19,29 +22,42 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** user + system clock ticks of a process so far (/proc/<pid>/stat fields 14 and 15). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
  * Runs autocannon `runs` times after a short warm-up (discarded: JIT and caches), and reports the
  * median req/s with the p50/p99 of that run.
  */
-export async function measure(name: string, options: autocannon.Options, runs = 3, warmupSeconds = 1): Promise<LoadResult> {
+export async function measure(name: string, options: autocannon.Options, runs = 3, warmupSeconds = 1, serverPid?: number): Promise<LoadResult> {
   if (warmupSeconds > 0) await autocannon({ connections: 50, ...options, duration: warmupSeconds });
   const results: autocannon.Result[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    results.push(await autocannon({ connections: 50, duration: 5, ...options }));
+    const before = serverPid ? cpuTicks(serverPid) : 0;
+    const r = await autocannon({ connections: 50, duration: 5, ...options });
+    results.push(r);
+    if (serverPid) cpu.push(((cpuTicks(serverPid) - before) * TICK_US) / Math.max(r.requests.total, 1));
   }
   const rps = results.map((r) => r.requests.average);
   const mid = results[rps.indexOf(median(rps))]!;
   const out = {
     name,
     reqPerSec: Math.round(median(rps)),
+    ...(cpu.length ? { cpuUsPerRequest: Math.round(median(cpu)) } : {}),
     p50: mid.latency.p50,
     p99: mid.latency.p99,
     non2xx: results.reduce((n, r) => n + r.non2xx, 0),
     runs: rps.map(Math.round),
   };
-  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s (runs ${out.runs.join(', ')}), p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
+  const cpuNote = out.cpuUsPerRequest !== undefined ? `, server CPU ${out.cpuUsPerRequest} µs/request` : '';
+  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s (runs ${out.runs.join(', ')})${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
   return out;
 }
 

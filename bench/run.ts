@@ -50,14 +50,17 @@ async function main() {
   log('bare Koa baseline (same body parser, same request shape)');
   const koa = await startProcess(['--import', 'tsx', 'bench/bareKoa.ts'], {}, '/');
   const bareOpts = { ...opts, url: `${koa.url}/`, method: 'POST' as const, headers: FORM, body: form({ token: 'x'.repeat(300) }) };
-  const bareRuns: LoadResult[] = [await measure('bare Koa POST', bareOpts, 1)];
+  const bareRun = (warmup: number) => measure('bare Koa POST', bareOpts, 1, warmup, koa.child.pid);
+  const bareRuns: LoadResult[] = [await bareRun(1)];
+  let svcPid: number | undefined;
   const scenario = async (name: string, options: autocannon.Options, runs = RUNS): Promise<LoadResult> => {
-    bareRuns.push(await measure('bare Koa POST', bareOpts, 1, 0));
-    return measure(name, options, runs);
+    bareRuns.push(await bareRun(0));
+    return measure(name, options, runs, 1, svcPid);
   };
 
   log(`token-ledger, embedded SQLite (synchronous=FULL), ${CREDENTIALS} credentials`);
   const svc = await startLedger(CREDENTIALS);
+  svcPid = svc.child.pid;
   const login = async () => {
     const res = await fetch(`${svc.url}/oauth2/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'password', username: 'admin', password: 'bench-admin-pw' }) });
     return (await res.json()) as { access_token: string; refresh_token: string };
@@ -112,8 +115,8 @@ async function main() {
   if (want('refresh')) {
     const families = await Promise.all(Array.from({ length: 50 }, login));
     // Each family rotates in turn: one run, no warm-up (a warm-up would spend the families' tokens).
-    bareRuns.push(await measure('bare Koa POST', bareOpts, 1, 0));
-    results.refresh = await measure('refresh_token rotation', { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) }, 1, 0);
+    bareRuns.push(await bareRun(0));
+    results.refresh = await measure('refresh_token rotation', { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) }, 1, 0, svcPid);
   }
 
   if (want('isolation')) {
@@ -127,7 +130,7 @@ async function main() {
       }
     });
     const started = Date.now();
-    results.isolated = await measure('introspect under 20 concurrent logins', introspectOpts, 1);
+    results.isolated = await measure('introspect under 20 concurrent logins', introspectOpts, 1, 1, svcPid);
     pacedResults.isolated = await paced('introspect under 20 concurrent logins', introspectOpts, PACED_RATE);
     stopLogins = true;
     await Promise.all(loginLoops);
@@ -156,11 +159,15 @@ async function main() {
   }
 
   const bareRps = median(bareRuns.map((r) => r.reqPerSec));
-  const bare: LoadResult = { ...bareRuns.find((r) => r.reqPerSec === bareRps)!, runs: bareRuns.map((r) => r.reqPerSec) };
+  const bare: LoadResult = {
+    ...bareRuns.find((r) => r.reqPerSec === bareRps)!,
+    cpuUsPerRequest: median(bareRuns.map((r) => r.cpuUsPerRequest!)),
+    runs: bareRuns.map((r) => r.reqPerSec),
+  };
   const pct = (r: LoadResult) => `${Math.round((r.reqPerSec / bareRps) * 100)}%`;
   const pacedP99 = (key: string) => (pacedResults[key] ? pacedResults[key]!.p99 : '-');
   const row = (r: LoadResult | undefined, target: string, pacedKey = '') =>
-    r && { what: r.name, 'req/s (median)': r.reqPerSec, 'vs bare Koa': pct(r), 'p50 ms': r.p50, 'p99 ms': r.p99, [`p99 ms at ${PACED_RATE}/s`]: pacedKey ? pacedP99(pacedKey) : '-', 'non-2xx': r.non2xx, target };
+    r && { what: r.name, 'req/s (median)': r.reqPerSec, 'vs bare Koa': pct(r), 'server CPU µs/req': r.cpuUsPerRequest ?? '-', 'p50 ms': r.p50, 'p99 ms': r.p99, [`p99 ms at ${PACED_RATE}/s`]: pacedKey ? pacedP99(pacedKey) : '-', 'non-2xx': r.non2xx, target };
   const rows = [
     row(bare, `baseline (median of ${bareRuns.length} runs spread over the session)`, 'bare'),
     row(results.introspect, '>= 75% of Koa, p99 <= 5 ms', 'introspect'),

@@ -24,11 +24,6 @@ export async function createApp(deps: Deps, services: CoreServices, modules: Mod
 
   koa.use(requestContext(deps.logger));
   koa.use(errorMiddleware(deps.logger));
-  koa.use(async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    ctx.set('Referrer-Policy', 'no-referrer');
-    await next();
-  });
 
   const target = { router, catalog, bodyLimitBytes: deps.config.bodyLimitBytes };
   for (const m of modules) {

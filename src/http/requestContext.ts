@@ -6,12 +6,18 @@ import type { Logger } from '../logger.js';
 
 const SAFE_ID = /^[\w.-]{1,64}$/;
 
-/** A request id on every request (taken from X-Request-Id when sane), and one access-log line. */
+/**
+ * A request id on every request (taken from X-Request-Id when sane), the headers every response
+ * carries, and one access-log line (built only when the level logs it: this runs on every request).
+ */
 export function requestContext(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     const incoming = ctx.get('X-Request-Id');
     ctx.state.requestId = SAFE_ID.test(incoming) ? incoming : randomUUID();
     ctx.set('X-Request-Id', ctx.state.requestId);
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    ctx.set('Referrer-Policy', 'no-referrer');
+    if (!logger.isLevelEnabled('info')) return next();
     const started = process.hrtime.bigint();
     try {
       await next();
