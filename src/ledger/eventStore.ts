@@ -37,6 +37,9 @@ export interface RecordedEvent extends NewEvent {
   hash: string;
 }
 
+/** What read models are built from: an event without its id, metadata and hashes. */
+export type ProjectedEvent = Pick<RecordedEvent, 'type' | 'stream' | 'revision' | 'position' | 'data' | 'recordedAt'>;
+
 export interface AppendResult {
   /** Revision of the last event now in the stream. */
   nextRevision: bigint;
@@ -85,6 +88,11 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch up from `after`, then go live, with no gap and no duplicate at the switch. */
   subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler): Subscription;
+  /**
+   * Optional: `$all` after `after`, with only what projections read, for a full rebuild (which
+   * reads every event once and parses no metadata). Without it, a rebuild uses `readAll`.
+   */
+  readAllProjected?(after: bigint, maxCount: number): Promise<ProjectedEvent[]>;
   /** Position of the last event in `$all` (0n when empty). */
   headPosition(): Promise<bigint>;
   /** Health probe; throws when the store cannot serve. */

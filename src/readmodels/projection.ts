@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import type { RecordedEvent } from '../ledger/eventStore.js';
+import type { ProjectedEvent } from '../ledger/eventStore.js';
 
 export type ReadModelDb = Database.Database;
 
@@ -20,5 +20,5 @@ export interface Projection {
   /** Tables dropped on a rebuild. */
   tables: readonly string[];
   /** Prepares statements once and returns the function that applies one event. */
-  prepare(db: ReadModelDb): (event: RecordedEvent) => void;
+  prepare(db: ReadModelDb): (event: ProjectedEvent) => void;
 }

@@ -1,11 +1,11 @@
-import type { EventStore, RecordedEvent, Subscription } from '../ledger/eventStore.js';
+import type { EventStore, ProjectedEvent, Subscription } from '../ledger/eventStore.js';
 import { errorFields, type Logger } from '../logger.js';
 import type { Projection, ReadModelDb } from './projection.js';
 
 interface Loaded {
   projection: Projection;
   handles: Set<string>;
-  apply: (event: RecordedEvent) => void;
+  apply: (event: ProjectedEvent) => void;
   checkpoint: bigint;
 }
 
@@ -19,7 +19,7 @@ export class ProjectionRunner {
   private moveCheckpoint?: ReturnType<ReadModelDb['prepare']>;
   private subscription?: Subscription;
   private waiters: Array<{ position: bigint; resolve: () => void }> = [];
-  private readonly appliedListeners: Array<(events: RecordedEvent[]) => void> = [];
+  private readonly appliedListeners: Array<(events: readonly ProjectedEvent[]) => void> = [];
   /** Highest position applied to every read model. */
   applied = 0n;
 
@@ -71,7 +71,7 @@ export class ProjectionRunner {
     return this.subscription;
   }
 
-  applyBatch(events: RecordedEvent[]): void {
+  applyBatch(events: readonly ProjectedEvent[]): void {
     if (events.length === 0) return;
     const last = events[events.length - 1]!.position;
     const put = (this.moveCheckpoint ??= this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'));
@@ -95,7 +95,7 @@ export class ProjectionRunner {
   }
 
   /** Called after each batch is committed to the read models, before read-your-writes waiters resume. */
-  onApplied(listener: (events: RecordedEvent[]) => void): void {
+  onApplied(listener: (events: readonly ProjectedEvent[]) => void): void {
     this.appliedListeners.push(listener);
   }
 

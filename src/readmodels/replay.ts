@@ -1,7 +1,7 @@
 import type { EventStore } from '../ledger/eventStore.js';
 import type { Projection, ReadModelDb } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
-import { readAllPages } from '../ledger/readAllPages.js';
+import { pagesOf, readAllPages } from '../ledger/readAllPages.js';
 
 export interface ReplayProgress {
   applied: number;
@@ -38,16 +38,32 @@ export async function replayReadModels(
   const started = process.hrtime.bigint();
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   let applied = 0;
-  for await (const page of readAllPages(store, options.batch ?? 1000)) {
-    const until = options.until;
-    const stopAt = until ? page.findIndex((e) => e.recordedAt > until) : -1;
-    const events = stopAt >= 0 ? page.slice(0, stopAt) : page;
-    if (events.length > 0) {
-      runner.applyBatch(events);
-      applied += events.length;
+  const pageSize = options.batch ?? 1000;
+  const readProjected = store.readAllProjected?.bind(store);
+  const pages = readProjected ? pagesOf((after, max) => readProjected(after ?? 0n, max), pageSize) : readAllPages(store, pageSize);
+  // Twenty pages to a transaction (each page's own becomes a savepoint): fewer commits, same small pages.
+  let pagesInTransaction = 0;
+  db.exec('BEGIN');
+  try {
+    for await (const page of pages) {
+      const until = options.until;
+      const stopAt = until ? page.findIndex((e) => e.recordedAt > until) : -1;
+      const events = stopAt >= 0 ? page.slice(0, stopAt) : page;
+      if (events.length > 0) {
+        runner.applyBatch(events);
+        applied += events.length;
+      }
+      if (++pagesInTransaction === 20) {
+        db.exec('COMMIT; BEGIN');
+        pagesInTransaction = 0;
+      }
+      options.onProgress?.({ applied, total, eventsPerSecond: applied / Math.max(elapsed(), 1e-9) });
+      if (stopAt >= 0) break;
     }
-    options.onProgress?.({ applied, total, eventsPerSecond: applied / Math.max(elapsed(), 1e-9) });
-    if (stopAt >= 0) break;
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK');
+    throw error;
   }
   runner.createIndexes();
   db.pragma(`synchronous = ${synchronous}`);

@@ -1,4 +1,4 @@
-import type { RecordedEvent } from '../ledger/eventStore.js';
+import type { ProjectedEvent } from '../ledger/eventStore.js';
 import type { ProjectionRunner } from './projectionRunner.js';
 
 /**
@@ -12,7 +12,7 @@ export class RowCache<V> {
 
   constructor(
     runner: ProjectionRunner,
-    keyOf: (event: RecordedEvent) => unknown,
+    keyOf: (event: ProjectedEvent) => unknown,
     private readonly max = 100_000,
   ) {
     runner.onApplied((events) => {
