@@ -39,6 +39,17 @@ describe('sqlite: followers and other writers of the same file', () => {
     await service.close();
   });
 
+  it('refuses whole an append whose later event reuses a stored id (ids are unique in the file), and carries on after it', async () => {
+    const store = new SqliteEventStore(file());
+    await store.append('s', [event(1)], 'no_stream');
+    const failed = await store.append('s', [event(2), event(1)], 'any').then(() => undefined, (e: unknown) => e);
+    expect(failed).to.be.instanceOf(Error);
+    expect(await store.readStream('s')).to.have.length(1);
+    const [a, b] = await Promise.all([store.append('s', [event(3)], 0n), store.append('t', [event(4)], 'no_stream')]);
+    expect([a.nextRevision, a.position, b.position]).to.deep.equal([1n, 2n, 3n]);
+    await store.close();
+  });
+
   it('shares a fresh append among followers frozen, so that one cannot change what the next one sees', async () => {
     const store = new SqliteEventStore(file());
     const seen: RecordedEvent[] = [];

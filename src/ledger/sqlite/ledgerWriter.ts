@@ -39,6 +39,8 @@ export type AppendOutcome = { ok: true; value: AppendResult } | { ok: false; err
  */
 export class LedgerWriter {
   private readonly stmt;
+  /** `$all` position of the last row written, within the current batch's transaction. */
+  private position = 0n;
 
   constructor(private readonly db: Database.Database) {
     const prepare = (sql: string) => db.prepare(sql).safeIntegers(true);
@@ -62,6 +64,8 @@ export class LedgerWriter {
     const outcomes: AppendOutcome[] = [];
     const written: RecordedEvent[] = [];
     this.db.transaction(() => {
+      // Read once per batch (the transaction holds the write lock): each append moves it on.
+      this.position = (this.stmt.lastPosition.get() as { p: bigint }).p;
       for (const a of batch) {
         try {
           outcomes.push({ ok: true, value: this.write(a.stream, a.events, a.expected, recordedAt, recorded && written) });
@@ -82,11 +86,12 @@ export class LedgerWriter {
     if (repeat) return repeat;
     assertExpectedRevision(stream, expected, current);
     let prevHash = head?.hash ?? '';
-    let position = (this.stmt.lastPosition.get() as { p: bigint }).p;
+    let position = this.position;
     let revision = current;
-    // Every id is checked before any row is written, so that a refused append leaves nothing behind.
-    for (const e of events) {
-      if (this.stmt.byId.get(e.id)) throw new WrongExpectedRevisionError(stream, expected, current < 0n ? 'no_stream' : current);
+    // Every id is checked before any row is written, so that a refused append leaves nothing behind
+    // (the first one already was, by idempotentRepeat).
+    for (let i = 1; i < events.length; i++) {
+      if (this.stmt.byId.get(events[i]!.id)) throw new WrongExpectedRevisionError(stream, expected, current < 0n ? 'no_stream' : current);
     }
     const at = recordedAt.toISOString();
     for (const e of events) {
@@ -99,6 +104,7 @@ export class LedgerWriter {
       written?.push({ id: e.id, type: e.type, stream, revision, position, data: JSON.parse(data), metadata: JSON.parse(metadata), recordedAt: new Date(at), prevHash, hash });
       prevHash = hash;
     }
+    this.position = position;
     return { nextRevision: revision, position };
   }
 
