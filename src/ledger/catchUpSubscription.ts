@@ -41,6 +41,11 @@ export function catchUpSubscription(
         markCaughtUp();
         // A short read means we are at the head: wait for the next append.
         if (!closed) await Promise.race([signal.wait(seen, pollMs), closing]);
+      } else {
+        // More to catch up. A store that reads synchronously (SQLite) and a handler that does not
+        // wait on I/O (the in-process bus) would otherwise chain microtasks until the backlog is
+        // gone, and the server would not answer a request, or even start listening, meanwhile.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
   };

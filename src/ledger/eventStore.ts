@@ -89,10 +89,10 @@ export interface EventStore {
   /** Catch up from `after`, then go live, with no gap and no duplicate at the switch. */
   subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler): Subscription;
   /**
-   * Optional: `$all` after `after`, with only what projections read, for a full rebuild (which
-   * reads every event once and parses no metadata). Without it, a rebuild uses `readAll`.
+   * Optional: `$all` from the start in pages, with only what projections read, for a full rebuild
+   * (which reads every event once and parses no metadata). Without it, a rebuild uses `readAll`.
    */
-  readAllProjected?(after: bigint, maxCount: number): Promise<ProjectedEvent[]>;
+  projectedPages?(pageSize: number): AsyncIterable<ProjectedEvent[]>;
   /** Position of the last event in `$all` (0n when empty). */
   headPosition(): Promise<bigint>;
   /** Health probe; throws when the store cannot serve. */

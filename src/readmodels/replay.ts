@@ -1,7 +1,7 @@
 import type { EventStore } from '../ledger/eventStore.js';
 import type { Projection, ReadModelDb } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
-import { pagesOf, readAllPages } from '../ledger/readAllPages.js';
+import { readAllPages } from '../ledger/readAllPages.js';
 
 export interface ReplayProgress {
   applied: number;
@@ -30,6 +30,7 @@ export async function replayReadModels(
   // batch, a large page cache. One checkpoint at the end makes it durable. Pages are small (1,000
   // events): a page's objects then die young, and replay ran 115k events/s against 89k with 5,000.
   const synchronous = db.pragma('synchronous', { simple: true });
+  const cacheSize = db.pragma('cache_size', { simple: true });
   db.pragma('synchronous = OFF');
   db.pragma('cache_size = -65536');
   runner.reset();
@@ -39,8 +40,7 @@ export async function replayReadModels(
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   let applied = 0;
   const pageSize = options.batch ?? 1000;
-  const readProjected = store.readAllProjected?.bind(store);
-  const pages = readProjected ? pagesOf((after, max) => readProjected(after ?? 0n, max), pageSize) : readAllPages(store, pageSize);
+  const pages = store.projectedPages ? store.projectedPages(pageSize) : readAllPages(store, pageSize);
   // Twenty pages to a transaction (each page's own becomes a savepoint): fewer commits, same small pages.
   let pagesInTransaction = 0;
   db.exec('BEGIN');
@@ -67,6 +67,7 @@ export async function replayReadModels(
   }
   runner.createIndexes();
   db.pragma(`synchronous = ${synchronous}`);
+  db.pragma(`cache_size = ${cacheSize}`);
   db.pragma('wal_checkpoint(TRUNCATE)');
   const seconds = elapsed();
   return { events: applied, seconds, eventsPerSecond: applied / Math.max(seconds, 1e-9) };

@@ -154,6 +154,20 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(seen.map((e) => e.data.i)).to.deep.equal([...Array(70).keys()]);
       });
 
+      it('lets the event loop run between pages while it catches up on a backlog', async () => {
+        const stream = s('backlog');
+        const start = await store.headPosition();
+        for (let i = 0; i < 10; i++) await store.append(stream, Array.from({ length: 20 }, (_, j) => event('E', { n: i * 20 + j })), 'any');
+        let delivered = 0;
+        let deliveredWhenTimerRan = -1;
+        setImmediate(() => (deliveredWhenTimerRan = delivered));
+        const sub = store.subscribeToAll({ after: start, streamPrefixes: [stream], maxBatch: 10 }, (events) => void (delivered += events.length));
+        await sub.caughtUp;
+        await sub.close();
+        expect(delivered).to.equal(200);
+        expect(deliveredWhenTimerRan).to.be.within(0, 199);
+      });
+
       it('delivers each event exactly as a read of the ledger returns it', async () => {
         const stream = s('same');
         const start = await store.headPosition();

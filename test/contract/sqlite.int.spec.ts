@@ -50,6 +50,26 @@ describe('sqlite: followers and other writers of the same file', () => {
     await store.close();
   });
 
+  it('reads projected pages ahead in a reader thread: every event once, in order, as readAll has it', async () => {
+    const store = new SqliteEventStore(file());
+    for (let i = 0; i < 25; i++) await store.append(`s-${i % 4}`, [event(i)], 'any');
+    const pages: number[] = [];
+    const seen = [];
+    for await (const page of store.projectedPages(7)) {
+      pages.push(page.length);
+      seen.push(...page);
+    }
+    expect(pages).to.deep.equal([7, 7, 7, 4]);
+    const all = await store.readAll({ after: 0n, maxCount: 100 });
+    expect(seen).to.deep.equal(all.map(({ type, stream, revision, position, data, recordedAt }) => ({ position, stream, revision, type, data, recordedAt })));
+    // Stopping early (replay --until) ends the reader thread.
+    for await (const page of store.projectedPages(5)) {
+      expect(page[0]!.position).to.equal(1n);
+      break;
+    }
+    await store.close();
+  });
+
   it('shares a fresh append among followers frozen, so that one cannot change what the next one sees', async () => {
     const store = new SqliteEventStore(file());
     const seen: RecordedEvent[] = [];

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import { seedLedger } from '../../bench/seed.js';
 import { existsSync, mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -44,5 +46,29 @@ describe('the running service', function () {
     // The log never carries a token or a password.
     expect(svc.output()).to.not.include(body.access_token);
     expect(svc.output()).to.not.include('e2e-admin-password');
+  });
+
+  it('rebuilds empty read models over a large ledger the way replay does, with progress in the log, and only once', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'tl-e2e-rebuild-'));
+    const events = await seedLedger(join(dataDir, 'ledger.db'), 12_000); // 15,000 events: one credential in four revoked
+    expect(events).to.equal(15_000);
+    const env = { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' };
+    const first = await spawnService(env);
+    writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
+    expect(first.output()).to.include('read models start from nothing: rebuilding them from the ledger');
+    expect(first.output()).to.match(/"events":15000,.*"read models rebuilt"/);
+    const db = new Database(join(dataDir, 'readmodels.db'), { readonly: true });
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    expect(count("SELECT COUNT(*) AS n FROM credentials WHERE subject LIKE 'user%'")).to.equal(12_000);
+    expect(count("SELECT COUNT(*) AS n FROM credentials WHERE subject LIKE 'user%' AND status = 'revoked'")).to.equal(3_000);
+    expect(count("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name IN ('credentials_subject', 'credentials_family')")).to.equal(2);
+    db.close();
+    first.child.kill('SIGTERM');
+    expect(await first.exited).to.equal(0);
+
+    const second = await spawnService(env);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).to.equal(0);
+    expect(second.output()).to.not.include('rebuilding');
   });
 });

@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppendNotifier, catchUpSubscription } from '../catchUpSubscription.js';
 import {
   WrongExpectedRevisionError,
@@ -19,6 +18,7 @@ import {
 } from '../eventStore.js';
 import { LEDGER_SCHEMA, LedgerWriter, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
 import { RecentEvents } from './recentEvents.js';
+import { spawnWorker } from './spawnWorker.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -94,22 +94,11 @@ export class SqliteEventStore implements EventStore {
       forwards: rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
       backwards: rows(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
       all: rows(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
-      projected: rows('SELECT position, stream, revision, type, data, recorded_at FROM events WHERE position > ? ORDER BY position LIMIT ?'),
     };
   }
 
   private startWorker(): void {
-    // Compiled: writerWorker.js beside this file. From source (tsx): the .ts, with the same loader.
-    const compiled = new URL('./writerWorker.js', import.meta.url);
-    const workerData = { file: this.file };
-    if (existsSync(fileURLToPath(compiled))) {
-      this.worker = new Worker(compiled, { workerData });
-    } else {
-      // Node 20 cannot load a .ts worker entry through --import hooks; register tsx first.
-      const source = new URL('./writerWorker.ts', import.meta.url).href;
-      const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
-      this.worker = new Worker(boot, { eval: true, workerData });
-    }
+    this.worker = spawnWorker('writerWorker', { file: this.file });
     this.worker.unref(); // referenced only while a batch is in flight (see sendToWorker)
     this.worker.on('message', (message: { outcomes?: WorkerOutcome[]; failure?: string } | 'closed') => {
       if (message === 'closed') return;
@@ -224,10 +213,36 @@ export class SqliteEventStore implements EventStore {
     return out;
   }
 
-  /** Reads a third fewer bytes than `readAll` and parses no metadata: a rebuild's largest saving after the ids. */
-  async readAllProjected(after: bigint, maxCount: number): Promise<ProjectedEvent[]> {
-    const rows = this.stmt.projected.all(after, BigInt(maxCount)) as Array<[bigint, string, bigint, string, string, string]>;
-    return rows.map(([position, stream, revision, type, data, recordedAt]) => ({ position, stream, revision, type, data: JSON.parse(data), recordedAt: new Date(recordedAt) }));
+  /**
+   * `$all` from the start with only what projections use, for a rebuild: a third fewer bytes than
+   * `readAll`, no metadata parsed, and read ahead by a reader thread (a few pages in flight) so that
+   * this thread only parses and applies.
+   */
+  async *projectedPages(pageSize: number): AsyncGenerator<ProjectedEvent[]> {
+    const reader = spawnWorker('readerWorker', { file: this.file, pageSize });
+    const pages: Array<Promise<Array<[bigint, string, bigint, string, string, string]>>> = [];
+    const pending: Array<{ resolve: (rows: Array<[bigint, string, bigint, string, string, string]>) => void; reject: (e: Error) => void }> = [];
+    reader.on('message', (m: { rows?: Array<[bigint, string, bigint, string, string, string]>; failure?: string }) => {
+      const next = pending.shift()!;
+      if (m.rows) next.resolve(m.rows);
+      else next.reject(new Error(`ledger read failed: ${m.failure}`));
+    });
+    reader.on('error', (error) => pending.splice(0).forEach((p) => p.reject(error)));
+    const request = () => {
+      pages.push(new Promise((resolve, reject) => pending.push({ resolve, reject })));
+      reader.postMessage('next');
+    };
+    try {
+      for (let i = 0; i < 3; i++) request();
+      for (;;) {
+        const rows = await pages.shift()!;
+        if (rows.length === 0) return;
+        request();
+        yield rows.map(([position, stream, revision, type, data, recordedAt]) => ({ position, stream, revision, type, data: JSON.parse(data), recordedAt: new Date(recordedAt) }));
+      }
+    } finally {
+      await reader.terminate();
+    }
   }
 
   subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler) {
