@@ -109,7 +109,9 @@ const REBUILD_FROM = 10_000n;
  * take about 12 s to rebuild. Progress goes to the log.
  */
 async function rebuildIfEmpty(store: EventStore, db: ReadModelDb, runner: ProjectionRunner, logger: Logger): Promise<void> {
-  if (runner.applied !== 0n || (await store.headPosition()) < REBUILD_FROM) return;
+  // Positions count events only in the embedded ledger (EventStoreDB's are log offsets), and only
+  // it reads ahead for a rebuild: other stores follow the ledger as before.
+  if (!store.projectedPages || runner.applied !== 0n || (await store.headPosition()) < REBUILD_FROM) return;
   logger.info('read models start from nothing: rebuilding them from the ledger');
   let lastLog = Date.now();
   const result = await replayReadModels(store, db, allProjections, {
