@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../eventStore.js';
 
 /**
  * The events this process appended most recently, exactly as a read of the ledger would return
- * them, so that its followers (the projection runner, the relay, the workflow) read a fresh append
+ * them, so that its followers (the projection runner and the relay) read a fresh append
  * from memory instead of each querying SQLite and parsing the same JSON again.
  *
  * Only a contiguous run of positions is kept: when another process (the CLI) appends in between,
