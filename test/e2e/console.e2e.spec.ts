@@ -114,7 +114,8 @@ describe('Management Console (e2e, headless Chromium)', function () {
     expect(await page.evaluate('navigator.clipboard.readText()')).to.equal(token);
     await page.keyboard.press('Escape'); // dialogs close with Escape
     await created.waitFor({ state: 'hidden' });
-    expect(await page.locator('#created-token').inputValue()).to.equal(''); // the value is gone from the page
+    // The value is gone from the page (the dialog's close event comes a task after it hides).
+    await page.waitForFunction("document.getElementById('created-token').value === ''", undefined, { timeout: 2000 });
 
     // 3. See it listed.
     const row = tokenRow('e2e-token');

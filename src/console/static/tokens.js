@@ -111,8 +111,11 @@ function showCreated(token) {
   const dialog = /** @type {HTMLDialogElement} */ ($('created-dialog'));
   input('created-token').value = token;
   $('copy-status').textContent = '';
-  // Forget the value as soon as the dialog closes: it is shown once.
-  dialog.addEventListener('close', () => (input('created-token').value = ''), { once: true });
+  // Forget the value as soon as the dialog closes: it is shown once. Escape fires 'cancel' at once;
+  // 'close' (every way out) comes a task later.
+  const forget = () => (input('created-token').value = '');
+  dialog.addEventListener('cancel', forget, { once: true });
+  dialog.addEventListener('close', forget, { once: true });
   openDialog(dialog, $('create-token'));
   $('copy-token').focus();
 }
