@@ -1,6 +1,10 @@
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startProcess } from '../test/support/process.js';
+import { seedLedger } from './seed.js';
 
 export interface LoadResult {
   name: string;
@@ -13,7 +17,33 @@ export interface LoadResult {
   runs: number[];
 }
 
-export { startProcess } from '../test/support/process.js';
+export { startProcess };
+
+export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+export const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
+
+/** A password grant for the admin: the tokens of a new refresh family. */
+export async function login(url: string, password: string): Promise<{ access_token: string; refresh_token: string }> {
+  const res = await fetch(`${url}/oauth2/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'password', username: 'admin', password }) });
+  return (await res.json()) as { access_token: string; refresh_token: string };
+}
+
+export function rssMb(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+}
+
+/** Seeds `credentials` into a fresh data directory, then starts the built service on it. */
+export async function startLedger(credentials: number, extraEnv: Record<string, string> = {}) {
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const dataDir = mkdtempSync(join(tmpdir(), 'tl-bench-'));
+  const started = Date.now();
+  const events = await seedLedger(join(dataDir, 'ledger.db'), credentials, (n) => n % 100_000 === 0 && log(`  seeded ${n} credentials`));
+  log(`  seeded ${credentials} credentials (${events} events) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  // A large ledger is projected before the service listens: allow for it.
+  const svc = await startProcess(['dist/src/main.js'], { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'warn', ...extraEnv }, '/health', 900_000);
+  return { ...svc, dataDir, events };
+}
 
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {

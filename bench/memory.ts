@@ -2,8 +2,7 @@
 //   node --import tsx bench/memory.ts [credentials]
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { stop } from './harness.js';
-import { rssMb, startLedger } from './run.js';
+import { rssMb, startLedger, stop } from './harness.js';
 
 const credentials = Number(process.argv[2] ?? 1_000_000);
 const started = Date.now();

@@ -4,10 +4,8 @@ import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { rotationRequests, startProcess, stop } from './harness.js';
+import { FORM, form, login, rotationRequests, startProcess, stop } from './harness.js';
 
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
 
 async function main() {
   const [which = 'introspect', seconds = '10'] = process.argv.slice(2);
@@ -15,12 +13,12 @@ async function main() {
   const profDir = join('bench', '.tmp', 'profiles');
   mkdirSync(profDir, { recursive: true });
   const svc = await startProcess(['--cpu-prof', `--cpu-prof-dir=${profDir}`, 'dist/src/main.js'], { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'prof-admin-pw', LOG_LEVEL: 'warn' }, '/health');
-  const login = async () => (await (await fetch(`${svc.url}/oauth2/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'password', username: 'admin', password: 'prof-admin-pw' }) })).json()) as { access_token: string; refresh_token: string };
-  const admin = await login();
+  const adminLogin = () => login(svc.url, 'prof-admin-pw');
+  const admin = await adminLogin();
   const bearer = { authorization: `Bearer ${admin.access_token}` };
   const client = (await (await fetch(`${svc.url}/admin/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ name: 'p', scopes: ['read'] }) })).json()) as { client_id: string; client_secret: string };
   let n = 0;
-  const families = which === 'refresh' ? await Promise.all(Array.from({ length: 50 }, login)) : [];
+  const families = which === 'refresh' ? await Promise.all(Array.from({ length: 50 }, adminLogin)) : [];
   const options: Record<string, autocannon.Options> = {
     introspect: { url: `${svc.url}/oauth2/introspect`, method: 'POST', headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) },
     client_credentials: { url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }) },

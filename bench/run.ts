@@ -5,35 +5,17 @@
 //                             BENCH_ONLY=introspect,client_credentials,sunbird,revoke,refresh,isolation,replay,append)
 //   memory: bench/memory.ts
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem, tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { measure, median, paced, rotationRequests, startProcess, stop, table, type LoadResult, type PacedResult } from './harness.js';
+import { FORM, form, login, measure, median, paced, rotationRequests, rssMb, startLedger, startProcess, stop, table, type LoadResult, type PacedResult } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
-import { seedLedger } from './seed.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DURATION = Number(process.env.BENCH_DURATION ?? 5);
-const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
-const form = (o: Record<string, string>) => new URLSearchParams(o).toString();
 const log = (s: string) => process.stderr.write(s + '\n');
-
-export function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
-}
-
-export async function startLedger(credentials: number, extraEnv: Record<string, string> = {}) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tl-bench-'));
-  const started = Date.now();
-  const events = await seedLedger(join(dataDir, 'ledger.db'), credentials, (n) => n % 100_000 === 0 && log(`  seeded ${n} credentials`));
-  log(`  seeded ${credentials} credentials (${events} events) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // A large ledger is projected before the service listens: allow for it.
-  const svc = await startProcess(['dist/src/main.js'], { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'warn', ...extraEnv }, '/health', 900_000);
-  return { ...svc, dataDir, events };
-}
 
 const ONLY = process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined;
 const want = (name: string) => !ONLY || ONLY.includes(name);
@@ -61,11 +43,8 @@ async function main() {
   log(`token-ledger, embedded SQLite (synchronous=FULL), ${CREDENTIALS} credentials`);
   const svc = await startLedger(CREDENTIALS);
   svcPid = svc.child.pid;
-  const login = async () => {
-    const res = await fetch(`${svc.url}/oauth2/token`, { method: 'POST', headers: FORM, body: form({ grant_type: 'password', username: 'admin', password: 'bench-admin-pw' }) });
-    return (await res.json()) as { access_token: string; refresh_token: string };
-  };
-  const admin = await login();
+  const adminLogin = () => login(svc.url, 'bench-admin-pw');
+  const admin = await adminLogin();
   const bearer = { authorization: `Bearer ${admin.access_token}` };
   const client = (await (await fetch(`${svc.url}/admin/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ name: 'bench', scopes: ['read'] }) })).json()) as { client_id: string; client_secret: string };
   const results: Record<string, LoadResult> = {};
@@ -113,7 +92,7 @@ async function main() {
   }
 
   if (want('refresh')) {
-    const families = await Promise.all(Array.from({ length: 50 }, login));
+    const families = await Promise.all(Array.from({ length: 50 }, adminLogin));
     // Each family rotates in turn: one run, no warm-up (a warm-up would spend the families' tokens).
     bareRuns.push(await bareRun(0));
     results.refresh = await measure('refresh_token rotation', { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) }, 1, 0, svcPid);
@@ -125,7 +104,7 @@ async function main() {
     let stopLogins = false;
     const loginLoops = Array.from({ length: 20 }, async () => {
       while (!stopLogins) {
-        await login();
+        await adminLogin();
         loginsDone++;
       }
     });
@@ -188,9 +167,7 @@ async function main() {
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; 50 connections; median of ${RUNS} runs of ${DURATION} s after a 1 s warm-up; paced: ${PACED_RATE} req/s offered; written to ${file}`);
 }
 
-if (process.argv[1]?.endsWith('run.ts')) {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
-}
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -61,3 +61,8 @@ export class ValidationFailed extends BadRequest {
     super(problems.join('; '), 'invalid_request');
   }
 }
+
+/** An error's message, for a log field or a status that holds one line of text. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

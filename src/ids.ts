@@ -1,5 +1,8 @@
 import { randomFillSync } from 'node:crypto';
 
+/** A UUID as this service writes ids: lower-case hex (any version). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 // Random bytes are drawn in blocks, as node's randomUUID does: one syscall per 256 ids.
 const pool = Buffer.alloc(16 * 256);
 let offset = pool.length;

@@ -14,8 +14,8 @@ import {
 import { accessEventDecider, type AccessEventCommand, type CredentialInput, type CurrentToken } from './decide.js';
 import type { DirectoryService } from './directoryService.js';
 import { parseAccessTokenBody, type AccessTokenBody } from './tokenDetails.js';
-import { UUID, wireFromRecord, wireFromRow, type AccessEventRow, type WireEvent } from './wire.js';
-import { timeOrderedId } from '../ids.js';
+import { wireFromRecord, wireFromRow, type AccessEventRow, type WireEvent } from './wire.js';
+import { timeOrderedId, UUID } from '../ids.js';
 
 export interface EventFilter {
   eventStatus?: AccessEventStatus;
@@ -46,6 +46,8 @@ export class AccessEventService {
   private readonly digestOwner;
   private readonly credentialRow;
   private readonly unfinishedBefore;
+
+  private readonly listByFilter = new Map<string, { count: ReturnType<Deps['db']['prepare']>; page: ReturnType<Deps['db']['prepare']> }>();
 
   constructor(
     private readonly deps: Deps,
@@ -109,13 +111,25 @@ export class AccessEventService {
     const where = ['p.username = @username'];
     if (filter.eventStatus) where.push('e.event_status = @eventStatus');
     if (filter.eventType) where.push('e.event_type = @eventType');
-    const from = `FROM access_events e JOIN access_providers p ON p.provider_id = e.provider_id WHERE ${where.join(' AND ')}`;
+    const { count, page } = this.listStatements(where.join(' AND '));
     const params = { username, eventStatus: filter.eventStatus ?? null, eventType: filter.eventType ?? null };
-    const total = this.deps.db.prepare(`SELECT COUNT(*) ${from}`).pluck().get(params) as number;
-    const rows = this.deps.db
-      .prepare(`SELECT e.* ${from} ORDER BY e.created_at, e.event_id LIMIT @limit OFFSET @offset`)
-      .all({ ...params, limit: filter.limit, offset: filter.offset }) as AccessEventRow[];
+    const total = count.get(params) as number;
+    const rows = page.all({ ...params, limit: filter.limit, offset: filter.offset }) as AccessEventRow[];
     return { events: rows.map(wireFromRow), total };
+  }
+
+  /** Providers poll the list: its statements (one pair per combination of filters) are prepared once. */
+  private listStatements(where: string) {
+    let statements = this.listByFilter.get(where);
+    if (!statements) {
+      const from = `FROM access_events e JOIN access_providers p ON p.provider_id = e.provider_id WHERE ${where}`;
+      statements = {
+        count: this.deps.db.prepare(`SELECT COUNT(*) ${from}`).pluck(),
+        page: this.deps.db.prepare(`SELECT e.* ${from} ORDER BY e.created_at, e.event_id LIMIT @limit OFFSET @offset`),
+      };
+      this.listByFilter.set(where, statements);
+    }
+    return statements;
   }
 
   /** Pull providers acknowledge or reject a list: every entry is checked before anything is appended. */

@@ -4,6 +4,7 @@ import {
   evolveAccessEvent,
   initialAccessEventState,
   type AccessCredentialKind,
+  type AccessTokenRevokedData,
   type AccessEventEvent,
   type AccessEventRecord,
   type AccessEventState,
@@ -93,6 +94,16 @@ function checkToken(event: AccessEventRecord, path: string, current: CurrentToke
   return current;
 }
 
+function revokedData(
+  eventId: string,
+  accesstokenuuid: string,
+  credential: { credentialId: string; expiresAt: string | null },
+  reason: string,
+  now: Date,
+): AccessTokenRevokedData {
+  return { eventId, accesstokenuuid, credentialId: credential.credentialId, reason, revokedAt: now.toISOString(), expiresAt: credential.expiresAt };
+}
+
 function published(event: AccessEventRecord, c: CredentialInput, accesstokenuuid: string, parentId: string | null, now: Date): PublishedCredentialData {
   if (c.secretInUseBy !== null && c.secretInUseBy !== accesstokenuuid) throw new Conflict('This key or secret is already in use by another access token');
   return {
@@ -160,32 +171,14 @@ export function decideAccessEvent(command: AccessEventCommand, state: AccessEven
       const renewed = published(open.event, command.credential, current.accesstokenuuid, current.credentialId, command.now);
       return [
         { type: 'AccessTokenRenewed', data: renewed },
-        {
-          type: 'AccessTokenRevoked',
-          data: {
-            eventId: open.event.eventId,
-            accesstokenuuid: current.accesstokenuuid,
-            credentialId: current.credentialId,
-            reason: 'renewed',
-            revokedAt: command.now.toISOString(),
-            expiresAt: current.expiresAt,
-          },
-        },
+        { type: 'AccessTokenRevoked', data: revokedData(open.event.eventId, current.accesstokenuuid, current, 'renewed', command.now) },
       ];
     }
 
     case 'RevokeToken': {
       const open = providerAction(state, command.providers, 'REVOKE_ACCESS_TOKEN', 'revoke an access token');
       const current = checkToken(open.event, command.accesstokenuuid, command.current);
-      const data = {
-        eventId: open.event.eventId,
-        accesstokenuuid: current.accesstokenuuid,
-        credentialId: current.credentialId,
-        reason: 'revoked_by_provider',
-        revokedAt: command.now.toISOString(),
-        expiresAt: current.expiresAt,
-      };
-      return [{ type: 'AccessTokenRevoked', data }];
+      return [{ type: 'AccessTokenRevoked', data: revokedData(open.event.eventId, current.accesstokenuuid, current, 'revoked_by_provider', command.now) }];
     }
 
     case 'Expire': {
@@ -211,15 +204,8 @@ export function decideAccessEvent(command: AccessEventCommand, state: AccessEven
       const held = open.credential;
       if (!held || held.credentialId !== command.credentialId) throw new NotFound('Unknown credential');
       if (held.revoked) return []; // revocation is idempotent
-      const data = {
-        eventId: open.event.eventId,
-        accesstokenuuid: open.event.accesstokenuuid ?? held.credentialId,
-        credentialId: held.credentialId,
-        reason: command.reason,
-        revokedAt: command.now.toISOString(),
-        expiresAt: held.expiresAt,
-      };
-      return [{ type: 'AccessTokenRevoked', data }];
+      const uuid = open.event.accesstokenuuid ?? held.credentialId;
+      return [{ type: 'AccessTokenRevoked', data: revokedData(open.event.eventId, uuid, held, command.reason, command.now) }];
     }
 
     default:

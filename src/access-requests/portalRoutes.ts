@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { ModuleContext } from '../app/module.js';
 import { NotFound } from '../errors.js';
-import { requireRole, type Principal } from '../http/auth.js';
+import { requireRole, principalOf } from '../http/auth.js';
 import { bodyOf } from '../http/body.js';
 import { commandContext } from '../http/requestContext.js';
 import { defineRoute } from '../http/routes.js';
@@ -10,9 +10,9 @@ import type { AccessEventService } from './accessEventService.js';
 import type { CredentialPickup } from './credentialPickup.js';
 import type { DirectoryService } from './directoryService.js';
 import { WEBMETHODS_FAMILY } from './envelope.js';
-import { UUID } from './wire.js';
+import { UUID } from '../ids.js';
 
-const consumer = (ctx: Context) => (ctx.state.principal as Principal).subject;
+const consumer = (ctx: Context) => principalOf(ctx).subject;
 
 /** Path ids that cannot exist are unknown, not malformed: the answer must not differ. */
 function ids(ctx: Context): { appId: string; eventId: string } {

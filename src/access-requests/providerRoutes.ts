@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import type { ModuleContext } from '../app/module.js';
 import { BadRequest } from '../errors.js';
-import { requireRole, type Principal } from '../http/auth.js';
+import { requireRole, principalOf } from '../http/auth.js';
 import { bodyOf } from '../http/body.js';
 import { commandContext } from '../http/requestContext.js';
 import { defineRoute } from '../http/routes.js';
@@ -13,7 +13,7 @@ import type { AccessTokenBody } from './tokenDetails.js';
 const BASE = '/abs/apirepository/v1';
 const DEFAULT_PAGE_SIZE = 50;
 const MAX_PAGE_SIZE = 500;
-const provider = (ctx: Context) => (ctx.state.principal as Principal).subject;
+const provider = (ctx: Context) => principalOf(ctx).subject;
 
 function single(ctx: Context, name: string): string | undefined {
   const v = ctx.query[name];

@@ -56,5 +56,3 @@ export function wireFromRow(r: AccessEventRow): WireEvent {
     updatedAt: r.updated_at,
   };
 }
-
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import type { ModuleContext } from '../app/module.js';
 import type { CoreServices } from '../app/module.js';
 import { NotFound } from '../errors.js';
-import type { Principal } from '../http/auth.js';
+import { principalOf } from '../http/auth.js';
 import { bodyOf } from '../http/body.js';
 import { commandContext } from '../http/requestContext.js';
 import { defineRoute } from '../http/routes.js';
@@ -15,7 +15,7 @@ async function profileOf(services: CoreServices, username: string) {
   return { username: user.username, roles: user.roles, ...user.profile };
 }
 
-const username = (ctx: Context) => (ctx.state.principal as Principal).subject;
+const username = (ctx: Context) => principalOf(ctx).subject;
 
 /** "My Profile": the signed-in user's own details (username, full name, email, preferred language). */
 export function mountProfile({ target, deps, services, authenticate }: ModuleContext): void {

@@ -47,10 +47,19 @@ export function presentEvent(e: RecordedEvent): Record<string, unknown> {
 
 /** Auditors' questions: history, state at an instant, lineage, and compromise handling. */
 export class AuditService {
+  private readonly stmt;
+
   constructor(
     private readonly deps: Deps,
     private readonly credentials: CredentialService,
-  ) {}
+  ) {
+    const columns = 'id, parent_id, family_id, kind, status, issued_at';
+    this.stmt = {
+      subjectStreams: deps.db.prepare('SELECT DISTINCT stream FROM credentials WHERE subject = ? OR subject = ?'),
+      byId: deps.db.prepare(`SELECT ${columns} FROM credentials WHERE id = ?`),
+      children: deps.db.prepare(`SELECT ${columns} FROM credentials WHERE (parent_id = ? OR family_id = ?) AND id <> ? ORDER BY issued_at, id`),
+    };
+  }
 
   private async credentialEvents(id: string): Promise<RecordedEvent[]> {
     const row = await this.credentials.lookup(id);
@@ -68,9 +77,7 @@ export class AuditService {
 
   /** Everything about a subject: its own stream (user, entity, application, consumer) and its credentials' streams. */
   async subjectHistory(subject: string, filter: HistoryFilter): Promise<HistoryPage> {
-    const fromCredentials = this.deps.db
-      .prepare('SELECT DISTINCT stream FROM credentials WHERE subject = ? OR subject = ?')
-      .all(subject, subject.replace(/^[a-z]+:/, '')) as Array<{ stream: string }>;
+    const fromCredentials = this.stmt.subjectStreams.all(subject, subject.replace(/^[a-z]+:/, '')) as Array<{ stream: string }>;
     const streams = new Set<string>([
       ...fromCredentials.map((r) => r.stream),
       `user-${subject}`,
@@ -90,10 +97,7 @@ export class AuditService {
 
   /** Ancestors (parent, grandparent, ...) and all descendants, from the credentials read model. */
   lineage(id: string): { credentialId: string; ancestors: LineageRow[]; descendants: LineageRow[] } {
-    const byId = this.deps.db.prepare('SELECT id, parent_id, family_id, kind, status, issued_at FROM credentials WHERE id = ?');
-    const children = this.deps.db.prepare(
-      'SELECT id, parent_id, family_id, kind, status, issued_at FROM credentials WHERE (parent_id = ? OR family_id = ?) AND id <> ? ORDER BY issued_at, id',
-    );
+    const { byId, children } = this.stmt;
     const self = byId.get(id) as LineageRow | undefined;
     if (!self) throw new NotFound('Unknown credential');
     const ancestors: LineageRow[] = [];

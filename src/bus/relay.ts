@@ -4,6 +4,7 @@ import type { ReadModelDb } from '../readmodels/projection.js';
 import { redactSecrets } from '../audit/redact.js';
 import { REVOKE_EVENT_TYPES } from '../../projections/credentials.js';
 import type { LifecycleBus, LifecycleMessage } from './lifecycleBus.js';
+import { messageOf } from '../errors.js';
 
 export interface TopicNames {
   lifecycle: string;
@@ -92,7 +93,7 @@ export class LifecycleRelay {
         return;
       } catch (error) {
         if (this.stopped) throw error;
-        this.lastError = error instanceof Error ? error.message : String(error);
+        this.lastError = messageOf(error);
         this.options.logger.warn({ err: this.lastError, retryInMs: delay }, 'publishing lifecycle events failed; retrying');
         await new Promise((r) => setTimeout(r, delay));
         delay = Math.min(delay * 2, 5000);

@@ -9,7 +9,6 @@ import { looksLikeJwt, signJwt, VerifiedJwtCache } from './jwt.js';
 import { timeOrderedId } from '../ids.js';
 
 export const REFRESH_PREFIX = 'tlr';
-export type { CredentialRow } from './credentialReader.js';
 
 export interface IssueAccessInput {
   subject: string;

@@ -18,6 +18,11 @@ export interface Principal {
 /** Resolves a bearer token to a principal, or undefined when this resolver does not accept it. */
 export type BearerResolver = (token: string) => Promise<Principal | undefined>;
 
+/** Who is calling, on a route behind `authenticate`. */
+export function principalOf(ctx: Context): Principal {
+  return ctx.state.principal as Principal;
+}
+
 export function bearerToken(ctx: Context): string | undefined {
   const m = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('Authorization'));
   return m?.[1];

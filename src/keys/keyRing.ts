@@ -117,19 +117,19 @@ export class KeyRing {
   verifier(kid: string): { alg: SigningAlg; key: KeyObject } | undefined {
     const entry = this.state.keys[kid];
     if (!entry || !isPublished(entry.publishUntil, this.clock.now())) return undefined;
-    let key = this.publicKeys.get(kid);
-    if (!key) {
-      key = createPublicKey({ key: entry.publicJwk as never, format: 'jwk' });
-      this.publicKeys.set(kid, key);
-    }
-    return { alg: entry.alg, key };
+    return this.anyPublicKey(kid);
   }
 
   /** Any key ever created, retired or not: for checking old signatures such as ledger checkpoints. */
   anyPublicKey(kid: string): { alg: SigningAlg; key: KeyObject } | undefined {
     const entry = this.state.keys[kid];
     if (!entry) return undefined;
-    return { alg: entry.alg, key: createPublicKey({ key: entry.publicJwk as never, format: 'jwk' }) };
+    let key = this.publicKeys.get(kid);
+    if (!key) {
+      key = createPublicKey({ key: entry.publicJwk as never, format: 'jwk' });
+      this.publicKeys.set(kid, key);
+    }
+    return { alg: entry.alg, key };
   }
 
   jwks(): { keys: Array<Record<string, unknown>> } {

@@ -1,4 +1,4 @@
-import { matchesPrefixes, type ReadAllOptions, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionHandler } from './eventStore.js';
+import { matchesPrefixes, type RecordedEvent, type SubscribeOptions, type Subscription, type SubscriptionHandler } from './eventStore.js';
 
 /** Something that resolves when new events may have been appended (or after `timeoutMs`). */
 export interface AppendSignal {
@@ -13,7 +13,8 @@ export interface AppendSignal {
  * last delivered position, so the switch from catch-up to live has no gap and no duplicate.
  */
 export function catchUpSubscription(
-  readAll: (options: ReadAllOptions) => Promise<RecordedEvent[]>,
+  /** Called without stream prefixes: the subscription filters itself (see below). */
+  readAll: (options: { after?: bigint; maxCount: number }) => Promise<RecordedEvent[]>,
   signal: AppendSignal,
   options: SubscribeOptions,
   handler: SubscriptionHandler,

@@ -1,21 +1,20 @@
-import type { Context } from 'koa';
 import type { ModuleContext } from '../app/module.js';
 import { APINIZER_FAMILY, APINIZER_JSON, requireUser, sendApinizerJson } from '../apinizer/envelope.js';
 import { Forbidden, NotFound } from '../errors.js';
-import type { Principal } from '../http/auth.js';
+import { principalOf } from '../http/auth.js';
 import { bodyOf } from '../http/body.js';
 import { commandContext } from '../http/requestContext.js';
 import { defineRoute } from '../http/routes.js';
 import { LastUseTracker } from './lastUseTracker.js';
 import { PERSONAL_TOKEN_STREAM_PREFIX, type Expiration } from './personalToken.js';
 import { PersonalTokenService } from './personalTokenService.js';
+import { UUID } from '../ids.js';
 
 export interface PersonalTokenOptions {
   /** How often last uses are written to the read model. */
   lastUseFlushMs?: number;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** A date alone means the start of that day (UTC): the token expires on that date. */
@@ -24,7 +23,6 @@ export function parseExpirationDate(value: string | undefined): Date | null {
   return new Date(DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value);
 }
 
-const principalOf = (ctx: Context) => ctx.state.principal as Principal;
 
 // Per running service, so tests and tools can flush last uses on demand.
 const trackers = new WeakMap<object, LastUseTracker>();

@@ -19,7 +19,7 @@ let decoyHash: Promise<string> | undefined;
 
 export class UserService {
   /** One throttle for every password endpoint of every family: per username and per address. */
-  readonly throttle: LoginThrottle;
+  private readonly throttle: LoginThrottle;
   /** Every password KDF of the service passes here. */
   private readonly kdf: KdfGate;
 
@@ -63,15 +63,14 @@ export class UserService {
   }
 
   /**
-   * The user when the password matches; the KDF runs off the event loop. With the caller's address,
-   * repeated failures are throttled (429 with Retry-After) before the password is even checked.
+   * The user when the password matches; the KDF runs off the event loop. Repeated failures, per
+   * username and per address, are throttled (429 with Retry-After) before the password is checked.
    */
   async checkPassword(
     username: string,
     password: string,
-    address?: string,
+    address: string,
   ): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
-    if (address === undefined) return this.verify(username, password);
     const attempt = { username, address };
     this.throttle.check(attempt);
     const user = await this.verify(username, password);

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { KafkaBus } from '../../src/bus/kafka/kafkaBus.js';
 import type { EventStore, RecordedEvent } from '../../src/ledger/eventStore.js';
+import { readAllPages } from '../../src/ledger/readAllPages.js';
 import { createLogger } from '../../src/logger.js';
 import { ADMIN, startTestService, writtenFiles, type TestService } from './service.js';
 import { topicEnv, type uniqueTopics } from './kafkaTopics.js';
@@ -16,11 +17,8 @@ export type Topics = ReturnType<typeof uniqueTopics>;
 /** Every event in `$all` (readAll answers in pages). */
 export async function wholeLedger(store: EventStore): Promise<RecordedEvent[]> {
   const out: RecordedEvent[] = [];
-  for (;;) {
-    const page = await store.readAll({ after: out.length ? out[out.length - 1]!.position : 0n, maxCount: 1000 });
-    if (page.length === 0) return out;
-    out.push(...page);
-  }
+  for await (const page of readAllPages(store, 1000)) out.push(...page);
+  return out;
 }
 
 /** The key the relay gives an event: its credential id, else its stream. */

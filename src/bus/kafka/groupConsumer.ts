@@ -3,8 +3,8 @@ import type { Logger } from '../../logger.js';
 import type { LifecycleHandler } from '../lifecycleBus.js';
 import { fromCloudEvent } from './cloudEvents.js';
 import { sleep } from './kafkaClient.js';
+import { messageOf } from '../../errors.js';
 
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * One member of a consumer group, kept alive in the background: it (re)connects while the broker

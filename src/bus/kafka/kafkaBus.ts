@@ -5,6 +5,7 @@ import type { TopicNames } from '../relay.js';
 import { CLOUDEVENTS_CONTENT_TYPE, toCloudEvent } from './cloudEvents.js';
 import { GroupConsumer } from './groupConsumer.js';
 import { createKafkaClient, withTimeout, type KafkaConnection } from './kafkaClient.js';
+import { messageOf } from '../../errors.js';
 
 const { Partitioners } = kafkajs;
 
@@ -17,7 +18,6 @@ export interface KafkaBusOptions extends KafkaConnection {
 
 /** Records per produce request: keeps a relay batch of large events under the broker's size limit. */
 const CHUNK = 250;
-const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /**
  * The LifecycleBus on Apache Kafka. Messages are CloudEvents in structured mode, keyed by the

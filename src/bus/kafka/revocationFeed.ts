@@ -3,6 +3,7 @@ import type { Consumer } from 'kafkajs';
 import { revocationRecordOf, type RevocationFeed } from '../revocationRecord.js';
 import { fromCloudEvent } from './cloudEvents.js';
 import { createKafkaClient, sleep, type KafkaConnection } from './kafkaClient.js';
+import { messageOf } from '../../errors.js';
 
 /**
  * The revocations topic read from the beginning by a consumer group of its own (a fresh id per
@@ -61,7 +62,7 @@ export function kafkaRevocationFeed(options: KafkaConnection & { topic: string }
             delay = 500;
             await Promise.race([given, stopSignal]);
           } catch (err) {
-            if (!stopped) logger?.warn({ error: err instanceof Error ? err.message : String(err) }, 'revocation feed not running; retrying');
+            if (!stopped) logger?.warn({ error: messageOf(err) }, 'revocation feed not running; retrying');
           }
           await consumer.disconnect().catch(() => undefined);
           // A new group reads from the beginning again: re-delivering is harmless for a set.

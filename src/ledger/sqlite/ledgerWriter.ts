@@ -1,4 +1,4 @@
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 import {
   assertExpectedRevision,
   WrongExpectedRevisionError,
@@ -23,6 +23,16 @@ CREATE TABLE IF NOT EXISTS events (
   hash        TEXT NOT NULL,
   UNIQUE (stream, revision)
 );`;
+
+/** Opens the ledger file as every writer of it must: WAL, an fsync per commit, and the schema. */
+export function openLedgerDb(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('busy_timeout = 5000');
+  db.exec(LEDGER_SCHEMA);
+  return db;
+}
 
 export interface AppendRequest {
   stream: string;

@@ -35,10 +35,6 @@ export class RecentEvents {
     const start = Number(position - first.position + 1n);
     return this.events.slice(start, start + max);
   }
-
-  clear(): void {
-    this.events = [];
-  }
 }
 
 function deepFreeze<T>(value: T): T {

@@ -1,9 +1,10 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { AppendNotifier, catchUpSubscription } from '../catchUpSubscription.js';
 import {
+  matchesPrefixes,
   WrongExpectedRevisionError,
   type AppendResult,
   type EventStore,
@@ -16,9 +17,10 @@ import {
   type SubscribeOptions,
   type SubscriptionHandler,
 } from '../eventStore.js';
-import { LEDGER_SCHEMA, LedgerWriter, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
+import { LedgerWriter, openLedgerDb, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
 import { RecentEvents } from './recentEvents.js';
 import { spawnWorker } from './spawnWorker.js';
+import type { ProjectedRow } from './readerWorker.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -76,11 +78,7 @@ export class SqliteEventStore implements EventStore {
 
   constructor(readonly file: string, options: SqliteEventStoreOptions = {}) {
     mkdirSync(dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(LEDGER_SCHEMA);
+    this.db = openLedgerDb(file);
     this.now = options.now ?? (() => new Date());
     const g = options.groupCommit;
     this.mode = g === undefined || g === true ? 'inline' : g === false ? 'none' : g;
@@ -205,7 +203,7 @@ export class SqliteEventStore implements EventStore {
       const rows = this.stmt.all.all(after, 2000n) as EventRow[];
       if (rows.length === 0) break;
       for (const row of rows) {
-        if (prefixes.some((p) => row[STREAM].startsWith(p))) out.push(toRecorded(row));
+        if (matchesPrefixes(row[STREAM], prefixes)) out.push(toRecorded(row));
         if (out.length >= max) break;
       }
       after = rows[rows.length - 1]![POSITION];
@@ -220,9 +218,9 @@ export class SqliteEventStore implements EventStore {
    */
   async *projectedPages(pageSize: number): AsyncGenerator<ProjectedEvent[]> {
     const reader = spawnWorker('readerWorker', { file: this.file, pageSize });
-    const pages: Array<Promise<Array<[bigint, string, bigint, string, string, string]>>> = [];
-    const pending: Array<{ resolve: (rows: Array<[bigint, string, bigint, string, string, string]>) => void; reject: (e: Error) => void }> = [];
-    reader.on('message', (m: { rows?: Array<[bigint, string, bigint, string, string, string]>; failure?: string }) => {
+    const pages: Array<Promise<ProjectedRow[]>> = [];
+    const pending: Array<{ resolve: (rows: ProjectedRow[]) => void; reject: (e: Error) => void }> = [];
+    reader.on('message', (m: { rows?: ProjectedRow[]; failure?: string }) => {
       const next = pending.shift()!;
       if (m.rows) next.resolve(m.rows);
       else next.reject(new Error(`ledger read failed: ${m.failure}`));
@@ -248,8 +246,8 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler) {
     // Followers read a fresh append from memory. `readAll` itself always reads the file: the audit
     // tools verify what is stored, not what this process remembers writing.
-    const read = (o: ReadAllOptions) => {
-      const recent = o.streamPrefixes?.length ? undefined : this.recent.after(o.after ?? 0n, o.maxCount ?? 1000);
+    const read = (o: { after?: bigint; maxCount: number }) => {
+      const recent = this.recent.after(o.after ?? 0n, o.maxCount);
       return recent ? Promise.resolve(recent) : this.readAll(o);
     };
     return catchUpSubscription(read, this.notifier, options, handler, this.pollMs);

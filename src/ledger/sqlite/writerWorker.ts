@@ -1,14 +1,11 @@
 // The ledger's writer thread: fsync'd commits happen here, so the event loop keeps serving while
 // a batch is made durable. Messages: {batch, recordedAt} in; {outcomes} out (conflicts as data).
-import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { WrongExpectedRevisionError } from '../eventStore.js';
-import { LedgerWriter, type AppendRequest } from './ledgerWriter.js';
+import { LedgerWriter, openLedgerDb, type AppendRequest } from './ledgerWriter.js';
+import { messageOf } from '../../errors.js';
 
-const db = new Database(workerData.file as string);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = FULL');
-db.pragma('busy_timeout = 5000');
+const db = openLedgerDb(workerData.file as string);
 const writer = new LedgerWriter(db);
 
 parentPort!.on('message', (message: { batch: AppendRequest[]; recordedAt: number } | 'close') => {
@@ -27,6 +24,6 @@ parentPort!.on('message', (message: { batch: AppendRequest[]; recordedAt: number
     );
     parentPort!.postMessage({ outcomes });
   } catch (error) {
-    parentPort!.postMessage({ failure: error instanceof Error ? error.message : String(error) });
+    parentPort!.postMessage({ failure: messageOf(error) });
   }
 });
