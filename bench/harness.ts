@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../test/support/process.js';
+import { openLoop, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
 import { seedLedger } from './seed.js';
 
 export interface LoadResult {
@@ -91,24 +92,26 @@ export async function measure(name: string, options: autocannon.Options, runs = 
   return out;
 }
 
-export interface PacedResult {
-  ratePerSecond: number;
-  achieved: number;
-  p50: number;
-  p99: number;
-  non2xx: number;
+export interface CurvePoint extends OpenLoopResult {
+  /** The server's CPU per request at this rate, in µs: a server that wakes for every request pays more per request than a saturated one. */
+  cpuUsPerRequest?: number;
 }
 
 /**
- * Latency at a fixed offered load (the same 50 connections, paced to `ratePerSecond` in all):
- * at saturation a closed loop of 50 connections queues by construction (bare Koa's own p99 is
- * 20-40 ms there), so the latency a client sees below saturation is measured apart.
+ * Latency against offered load: at saturation a closed loop of 50 connections queues by
+ * construction (bare Koa's own p99 is about 10 ms there), so the latency a client sees below
+ * saturation is measured apart, open loop, at each of `rates` (after a 1 s warm-up at that rate).
  */
-export async function paced(name: string, options: autocannon.Options, ratePerSecond: number, seconds = 5): Promise<PacedResult> {
-  const r = await autocannon({ connections: 50, ...options, duration: seconds, overallRate: ratePerSecond });
-  const out = { ratePerSecond, achieved: Math.round(r.requests.average), p50: r.latency.p50, p99: r.latency.p99, non2xx: r.non2xx };
-  process.stderr.write(`  ${name} paced at ${ratePerSecond}/s: p50 ${out.p50} ms, p99 ${out.p99} ms (achieved ${out.achieved}/s, non-2xx ${out.non2xx})\n`);
-  return out;
+export async function latencyCurve(name: string, options: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>, rates: number[], serverPid?: number, seconds = 5): Promise<CurvePoint[]> {
+  const points: CurvePoint[] = [];
+  for (const ratePerSecond of rates) {
+    let before = 0;
+    const r: CurvePoint = await openLoop({ ...options, ratePerSecond, seconds, warmupSeconds: 1, onMeasureStart: () => void (before = serverPid ? cpuTicks(serverPid) : 0) });
+    if (serverPid) r.cpuUsPerRequest = Math.round(((cpuTicks(serverPid) - before) * TICK_US) / (ratePerSecond * seconds));
+    process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p50 ${r.p50} ms, p99 ${r.p99} ms, p99.9 ${r.p999} ms (achieved ${r.achievedPerSecond}/s, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuUsPerRequest ?? '-'} µs/request)\n`);
+    points.push(r);
+  }
+  return points;
 }
 
 export function table(rows: Array<Record<string, string | number>>): string {

@@ -20,6 +20,7 @@ async function main() {
   let n = 0;
   const families = which === 'refresh' ? await Promise.all(Array.from({ length: 50 }, adminLogin)) : [];
   const options: Record<string, autocannon.Options> = {
+    health: { url: `${svc.url}/health` },
     introspect: { url: `${svc.url}/oauth2/introspect`, method: 'POST', headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) },
     client_credentials: { url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }) },
     sunbird: {

@@ -24,6 +24,8 @@ export interface Config {
   sunbird: { consumerTypes: string[]; keysPerGroup: number };
   /** Password KDFs that may run at once (`LEDGER_KDF_CONCURRENCY`; default: one per core but one, at least one). */
   kdfConcurrency: number;
+  /** The nice value of the KDF threads (`LEDGER_KDF_NICE`, 0-19; default 10): under load, requests get the CPU before sign-ins. */
+  kdfNice: number;
   /** Whether this instance relays the ledger to the bus (`LEDGER_RELAY=off` on all but one instance at scale). */
   relayEnabled: boolean;
 }
@@ -32,6 +34,12 @@ function int(value: string | undefined, fallback: number, name: string): number 
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
+  return n;
+}
+
+function niceValue(value: string | undefined): number {
+  const n = int(value, 10, 'LEDGER_KDF_NICE');
+  if (n > 19) throw new Error('LEDGER_KDF_NICE must be between 0 and 19');
   return n;
 }
 
@@ -54,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: int(env.LEDGER_BODY_LIMIT_BYTES, 64 * 1024, 'LEDGER_BODY_LIMIT_BYTES'),
     relayEnabled: (env.LEDGER_RELAY ?? 'on') !== 'off',
     kdfConcurrency: Math.max(1, int(env.LEDGER_KDF_CONCURRENCY, availableParallelism() - 1, 'LEDGER_KDF_CONCURRENCY')),
+    kdfNice: niceValue(env.LEDGER_KDF_NICE),
     topics: {
       lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
       revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',

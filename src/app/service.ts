@@ -89,6 +89,7 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
     services,
     async close() {
       await app.close();
+      await services.users.close();
       await relay.stop();
       await runner.stop();
       await keys.stop();

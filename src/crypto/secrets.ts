@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, scrypt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { scryptOnPool, type Derive } from './scryptThreads.js';
 import { crc32 } from 'node:zlib';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
@@ -49,25 +50,19 @@ export function parseToken(prefix: string, token: string): string | undefined {
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 };
 
-/** scrypt runs on libuv's thread pool, off the event loop. */
-export function hashPassword(password: string): Promise<string> {
+/** The stored form: `scrypt$N$r$p$salt$hash`. `derive` runs scrypt off the event loop. */
+export async function hashPassword(password: string, derive: Derive = scryptOnPool): Promise<string> {
   const salt = randomBytes(16);
-  return new Promise((resolve, reject) =>
-    scrypt(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p }, (err, key) =>
-      err ? reject(err) : resolve(`scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`),
-    ),
-  );
+  const key = await derive(password, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
 }
 
-export function verifyPassword(password: string, stored: string): Promise<boolean> {
+export async function verifyPassword(password: string, stored: string, derive: Derive = scryptOnPool): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return Promise.resolve(false);
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  return new Promise((resolve, reject) =>
-    scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) }, (err, key) =>
-      err ? reject(err) : resolve(timingSafeEqual(key, expected)),
-    ),
-  );
+  const key = await derive(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p) });
+  return timingSafeEqual(key, expected);
 }
 
 /** AES-256-GCM for secrets that must be shown again. Only the ciphertext goes into events. */

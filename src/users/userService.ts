@@ -1,5 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { hashPassword, verifyPassword } from '../crypto/secrets.js';
+import { ScryptThreads } from '../crypto/scryptThreads.js';
 import { LoginThrottle } from '../http/loginThrottle.js';
 import { KdfGate } from './kdfGate.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
@@ -20,16 +21,23 @@ let decoyHash: Promise<string> | undefined;
 export class UserService {
   /** One throttle for every password endpoint of every family: per username and per address. */
   private readonly throttle: LoginThrottle;
-  /** Every password KDF of the service passes here. */
+  /** Every password KDF of the service passes here, and runs on `threads`. */
   private readonly kdf: KdfGate;
+  private readonly threads: ScryptThreads;
 
   constructor(private readonly deps: Deps) {
     this.throttle = new LoginThrottle(deps.clock);
     this.kdf = new KdfGate(deps.config.kdfConcurrency);
+    this.threads = new ScryptThreads(deps.config.kdfConcurrency, deps.config.kdfNice);
+  }
+
+  /** Ends the KDF threads. */
+  close(): Promise<void> {
+    return this.threads.close();
   }
 
   async register(input: RegisterUserInput, ctx: CommandContext): Promise<void> {
-    const passwordHash = await this.kdf.run(() => hashPassword(input.password));
+    const passwordHash = await this.kdf.run(() => hashPassword(input.password, this.threads.derive));
     const profile: UserProfile = {
       fullName: input.fullName ?? null,
       email: input.email ?? null,
@@ -82,12 +90,12 @@ export class UserService {
   private async verify(username: string, password: string): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
     const user = await this.find(username);
     if (user.status !== 'registered') {
-      decoyHash ??= hashPassword('decoy-password');
+      decoyHash ??= hashPassword('decoy-password', this.threads.derive);
       const decoy = await decoyHash;
-      await this.kdf.run(() => verifyPassword(password, decoy));
+      await this.kdf.run(() => verifyPassword(password, decoy, this.threads.derive));
       return undefined;
     }
-    return (await this.kdf.run(() => verifyPassword(password, user.passwordHash))) ? user : undefined;
+    return (await this.kdf.run(() => verifyPassword(password, user.passwordHash, this.threads.derive))) ? user : undefined;
   }
 
   /** On an empty ledger, creates the first administrator from the environment, as Keycloak and Vault do. */

@@ -19,7 +19,7 @@ import {
 } from '../eventStore.js';
 import { LedgerWriter, openLedgerDb, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
 import { RecentEvents } from './recentEvents.js';
-import { spawnWorker } from './spawnWorker.js';
+import { spawnWorker } from '../../workers/spawnWorker.js';
 import type { ProjectedRow } from './readerWorker.js';
 
 export interface SqliteEventStoreOptions {
@@ -58,7 +58,7 @@ const POSITION = 0;
 /**
  * The embedded ledger: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged
  * append is on disk. Concurrent appends are group-committed: one fsync per batch instead of one
- * per request; by default the commit runs in a writer thread while this thread keeps serving.
+ * per request; the commit runs on this thread by default, or in a writer thread (`groupCommit: 'worker'`).
  */
 export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
@@ -96,7 +96,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   private startWorker(): void {
-    this.worker = spawnWorker('writerWorker', { file: this.file });
+    this.worker = spawnWorker(import.meta.url, 'writerWorker', { file: this.file });
     this.worker.unref(); // referenced only while a batch is in flight (see sendToWorker)
     this.worker.on('message', (message: { outcomes?: WorkerOutcome[]; failure?: string } | 'closed') => {
       if (message === 'closed') return;
@@ -217,7 +217,7 @@ export class SqliteEventStore implements EventStore {
    * this thread only parses and applies.
    */
   async *projectedPages(pageSize: number): AsyncGenerator<ProjectedEvent[]> {
-    const reader = spawnWorker('readerWorker', { file: this.file, pageSize });
+    const reader = spawnWorker(import.meta.url, 'readerWorker', { file: this.file, pageSize });
     const pages: Array<Promise<ProjectedRow[]>> = [];
     const pending: Array<{ resolve: (rows: ProjectedRow[]) => void; reject: (e: Error) => void }> = [];
     reader.on('message', (m: { rows?: ProjectedRow[]; failure?: string }) => {

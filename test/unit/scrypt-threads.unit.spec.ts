@@ -1,0 +1,60 @@
+import { expect } from 'chai';
+import { scryptSync } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { hashPassword, verifyPassword } from '../../src/crypto/secrets.js';
+import { ScryptThreads } from '../../src/crypto/scryptThreads.js';
+
+const PARAMS = { N: 1024, r: 8, p: 1 };
+
+/** The nice value (field 19 of /proc/.../stat) of each of this process's threads. */
+function threadNiceValues(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[16]);
+  });
+}
+const threadsAt = (nice: number) => threadNiceValues().filter((n) => n === nice).length;
+
+describe('ScryptThreads', function () {
+  this.timeout(20_000);
+  let threads: ScryptThreads | undefined;
+  afterEach(async () => threads?.close());
+
+  it('derives the key scrypt derives', async () => {
+    threads = new ScryptThreads(1, 0);
+    const salt = Buffer.from('0123456789abcdef');
+    const key = await threads.derive('correct horse', salt, 32, PARAMS);
+    expect(key.equals(scryptSync('correct horse', salt, 32, PARAMS))).to.equal(true);
+  });
+
+  it('hashes and verifies passwords through it', async () => {
+    threads = new ScryptThreads(2, 0);
+    const stored = await hashPassword('s3cret-passw0rd', threads.derive);
+    expect(await verifyPassword('s3cret-passw0rd', stored, threads.derive)).to.equal(true);
+    expect(await verifyPassword('wrong-password', stored, threads.derive)).to.equal(false);
+    // The stored form is the same as scrypt on libuv's pool would verify.
+    expect(await verifyPassword('s3cret-passw0rd', stored)).to.equal(true);
+  });
+
+  it('runs on at most `size` threads of its own, each at the nice value asked for, and ends them on close', async function () {
+    if (!existsSync('/proc/thread-self')) this.skip();
+    const nice = 13;
+    const before = threadsAt(nice);
+    threads = new ScryptThreads(2, nice);
+    const keys = await Promise.all(Array.from({ length: 5 }, (_, i) => threads!.derive(`pw${i}`, Buffer.alloc(16, i), 32, PARAMS)));
+    expect(new Set(keys.map((k) => k.toString('hex'))).size).to.equal(5);
+    expect(threadsAt(nice) - before).to.equal(2);
+    // The caller's own thread keeps its priority.
+    expect(threadNiceValues()[0]).to.not.equal(nice);
+    await threads.close();
+    expect(threadsAt(nice) - before).to.equal(0);
+  });
+
+  it('refuses work once closed', async () => {
+    threads = new ScryptThreads(1, 0);
+    await threads.close();
+    let error: unknown;
+    await threads.derive('pw', Buffer.alloc(16), 32, PARAMS).catch((e) => (error = e));
+    expect(error).to.be.instanceOf(Error);
+  });
+});
