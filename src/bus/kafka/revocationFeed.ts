@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Consumer } from 'kafkajs';
 import { revocationRecordOf, type RevocationFeed } from '../revocationRecord.js';
 import { fromCloudEvent } from './cloudEvents.js';
-import { createKafkaClient, sleep, type KafkaConnection } from './kafkaClient.js';
+import { ConsumerLoop } from './consumerLoop.js';
+import { createKafkaClient, type KafkaConnection } from './kafkaClient.js';
 import { messageOf } from '../../errors.js';
 
 /**
@@ -15,71 +15,43 @@ export function kafkaRevocationFeed(options: KafkaConnection & { topic: string }
     start(deliver, forget) {
       const kafka = createKafkaClient({ ...options, clientId: options.clientId ?? 'token-ledger-revocations' });
       const logger = options.logger?.child({ component: 'revocation-subscriber' });
-      let stopped = false;
-      let consumer: Consumer | undefined;
       let markReady!: () => void;
-      let wake!: () => void;
-      const stopSignal = new Promise<void>((resolve) => (wake = resolve));
       const ready = new Promise<void>((resolve) => (markReady = resolve));
-
-      const run = async () => {
-        /** partition → the last offset present at start; a partition is caught up once read that far. */
-        let pending: Map<number, bigint> | undefined;
-        let delay = 500;
-        while (!stopped) {
-          consumer = kafka.consumer({
-            groupId: `revocation-subscriber-${randomUUID()}`,
-            allowAutoTopicCreation: false,
-            maxWaitTimeInMs: 1000, // a close waits for the fetch in flight
-            retry: { restartOnFailure: async () => !stopped },
-          });
-          try {
-            if (!pending) pending = await endOffsets(kafka, options.topic);
-            if (pending.size === 0) markReady();
-            await consumer.connect();
-            await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-            const given = new Promise<void>((resolve) => consumer!.on(consumer!.events.CRASH, ({ payload }) => !payload.restart && resolve()));
-            await consumer.run({
-              autoCommit: false,
-              eachBatch: async ({ batch }) => {
-                for (const message of batch.messages) {
-                  const key = message.key?.toString('utf8');
-                  if (message.value === null) {
-                    if (key) forget(key); // tombstone
-                    continue;
-                  }
-                  const event = fromCloudEvent(batch.topic, key, message.value);
-                  const record = event && revocationRecordOf(event);
-                  if (record) deliver(record);
-                }
-                const target = pending!.get(batch.partition);
-                if (target !== undefined && BigInt(batch.lastOffset()) >= target) {
-                  pending!.delete(batch.partition);
-                  if (pending!.size === 0) markReady();
-                }
-              },
-            });
-            delay = 500;
-            await Promise.race([given, stopSignal]);
-          } catch (err) {
-            if (!stopped) logger?.warn({ error: messageOf(err) }, 'revocation feed not running; retrying');
-          }
-          await consumer.disconnect().catch(() => undefined);
-          // A new group reads from the beginning again: re-delivering is harmless for a set.
-          if (!stopped) await Promise.race([sleep(delay), stopSignal]);
-          delay = Math.min(delay * 2, 10_000);
-        }
-      };
-      const finished = run();
-      return {
-        ready,
-        async close() {
-          stopped = true;
-          wake();
-          await consumer?.disconnect().catch(() => undefined);
-          await finished;
+      /** partition → the last offset present at start; a partition is caught up once read that far. */
+      let pending: Map<number, bigint> | undefined;
+      const loop = new ConsumerLoop(kafka, {
+        // A new group reads from the beginning again: re-delivering is harmless for a set.
+        groupId: () => `revocation-subscriber-${randomUUID()}`,
+        prepare: async () => {
+          if (!pending) pending = await endOffsets(kafka, options.topic);
+          if (pending.size === 0) markReady();
         },
-      };
+        run: async (consumer) => {
+          await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+          await consumer.run({
+            autoCommit: false,
+            eachBatch: async ({ batch }) => {
+              for (const message of batch.messages) {
+                const key = message.key?.toString('utf8');
+                if (message.value === null) {
+                  if (key) forget(key); // tombstone
+                  continue;
+                }
+                const event = fromCloudEvent(batch.topic, key, message.value);
+                const record = event && revocationRecordOf(event);
+                if (record) deliver(record);
+              }
+              const target = pending!.get(batch.partition);
+              if (target !== undefined && BigInt(batch.lastOffset()) >= target) {
+                pending!.delete(batch.partition);
+                if (pending!.size === 0) markReady();
+              }
+            },
+          });
+        },
+        onFailure: (err) => logger?.warn({ error: messageOf(err) }, 'revocation feed not running; retrying'),
+      });
+      return { ready, close: () => loop.stop() };
     },
   };
 }

@@ -1,0 +1,82 @@
+import type { Consumer, ConsumerConfig, Kafka as KafkaClient } from 'kafkajs';
+import { sleep } from './kafkaClient.js';
+
+export interface ConsumerLoopSpec {
+  /** The group of each new consumer (a fresh one per attempt, or the same). */
+  groupId: () => string;
+  /** Before each connect: make sure the topics exist, read where partitions end. */
+  prepare?: () => Promise<void>;
+  /** After connect: subscribe and run. */
+  run: (consumer: Consumer) => Promise<void>;
+  /** A failed attempt; another follows after a back-off (0.5 s, doubling up to 10 s). */
+  onFailure: (error: unknown) => void;
+}
+
+/**
+ * A kafkajs consumer kept alive in the background until stopped: it (re)connects while the broker
+ * is away, and builds a new consumer after a crash kafkajs will not restart itself.
+ */
+export class ConsumerLoop {
+  private stopped = false;
+  private consumer?: Consumer;
+  private signalStop!: () => void;
+  /** Resolves when `stop()` is called: for waits that must end early then. */
+  readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
+  private readonly finished: Promise<void>;
+
+  constructor(
+    private readonly kafka: KafkaClient,
+    private readonly spec: ConsumerLoopSpec,
+  ) {
+    this.finished = this.keepRunning();
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  private async keepRunning(): Promise<void> {
+    let delay = 500;
+    while (!this.stopped) {
+      const config: ConsumerConfig = {
+        groupId: this.spec.groupId(),
+        allowAutoTopicCreation: false,
+        // A stop waits for the fetch in flight: a short long-poll keeps shutdown quick.
+        maxWaitTimeInMs: 1000,
+        // kafkajs restarts a crashed consumer by itself, which must not happen once we stopped it.
+        retry: { restartOnFailure: async () => !this.stopped },
+      };
+      const consumer = this.kafka.consumer(config);
+      this.consumer = consumer;
+      // Resolves when kafkajs gives up on this consumer (a crash it does not restart itself).
+      const givenUp = new Promise<void>((resolve) => {
+        consumer.on(consumer.events.CRASH, ({ payload }) => {
+          if (!payload.restart) resolve();
+        });
+      });
+      try {
+        await this.spec.prepare?.();
+        if (this.stopped) break;
+        await consumer.connect();
+        if (this.stopped) break;
+        await this.spec.run(consumer);
+        delay = 500;
+        await Promise.race([givenUp, this.stopping]);
+      } catch (err) {
+        if (!this.stopped) this.spec.onFailure(err);
+      } finally {
+        await consumer.disconnect().catch(() => undefined);
+      }
+      if (this.stopped) break;
+      await Promise.race([sleep(delay), this.stopping]);
+      delay = Math.min(delay * 2, 10_000);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.signalStop();
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.finished;
+  }
+}
