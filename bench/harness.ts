@@ -95,21 +95,31 @@ export async function measure(name: string, options: autocannon.Options, runs = 
 export interface CurvePoint extends OpenLoopResult {
   /** The server's CPU per request at this rate, in µs: a server that wakes for every request pays more per request than a saturated one. */
   cpuUsPerRequest?: number;
+  /** The p99 of each run; `p99` (and the rest) are those of the run with the median p99. */
+  p99Runs: number[];
 }
 
 /**
  * Latency against offered load: at saturation a closed loop of 50 connections queues by
  * construction (bare Koa's own p99 is about 10 ms there), so the latency a client sees below
- * saturation is measured apart, open loop, at each of `rates` (after a 1 s warm-up at that rate).
+ * saturation is measured apart, open loop, at each of `rates`: a 1 s warm-up at that rate, then
+ * `runs` runs of `seconds`, reported by the run with the median p99.
  */
-export async function latencyCurve(name: string, options: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>, rates: number[], serverPid?: number, seconds = 5): Promise<CurvePoint[]> {
+export async function latencyCurve(name: string, options: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>, rates: number[], serverPid?: number, runs = 3, seconds = 5): Promise<CurvePoint[]> {
   const points: CurvePoint[] = [];
   for (const ratePerSecond of rates) {
-    let before = 0;
-    const r: CurvePoint = await openLoop({ ...options, ratePerSecond, seconds, warmupSeconds: 1, onMeasureStart: () => void (before = serverPid ? cpuTicks(serverPid) : 0) });
-    if (serverPid) r.cpuUsPerRequest = Math.round(((cpuTicks(serverPid) - before) * TICK_US) / (ratePerSecond * seconds));
-    process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p50 ${r.p50} ms, p99 ${r.p99} ms, p99.9 ${r.p999} ms (achieved ${r.achievedPerSecond}/s, non-2xx ${r.non2xx}, errors ${r.errors}, server CPU ${r.cpuUsPerRequest ?? '-'} µs/request)\n`);
-    points.push(r);
+    await openLoop({ ...options, ratePerSecond, seconds: 1 });
+    const results: CurvePoint[] = [];
+    for (let i = 0; i < runs; i++) {
+      const before = serverPid ? cpuTicks(serverPid) : 0;
+      const r: CurvePoint = { ...(await openLoop({ ...options, ratePerSecond, seconds })), p99Runs: [] };
+      if (serverPid) r.cpuUsPerRequest = Math.round(((cpuTicks(serverPid) - before) * TICK_US) / (ratePerSecond * seconds));
+      results.push(r);
+    }
+    const p99Runs = results.map((r) => r.p99);
+    const mid = { ...results.find((r) => r.p99 === median(p99Runs))!, p99Runs };
+    process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p99 ${p99Runs.join(' / ')} ms; median run: p50 ${mid.p50} ms, p99.9 ${mid.p999} ms (achieved ${mid.achievedPerSecond}/s, non-2xx ${mid.non2xx}, errors ${mid.errors}, server CPU ${mid.cpuUsPerRequest ?? '-'} µs/request)\n`);
+    points.push(mid);
   }
   return points;
 }

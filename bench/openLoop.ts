@@ -14,10 +14,6 @@ export interface OpenLoopOptions {
   ratePerSecond: number;
   seconds: number;
   connections?: number;
-  /** Sent at the same rate over the same connections first, and not counted. */
-  warmupSeconds?: number;
-  /** Called when the warm-up is over and the measured part begins. */
-  onMeasureStart?: () => void;
 }
 
 export interface OpenLoopResult {
@@ -38,8 +34,6 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(o.url);
   const pool = new Pool(target.origin, { connections: o.connections ?? 50, pipelining: 1 });
   try {
-    if (o.warmupSeconds) await schedule(o, pool, target.pathname + target.search, o.warmupSeconds);
-    o.onMeasureStart?.();
     return await schedule(o, pool, target.pathname + target.search, o.seconds);
   } finally {
     await pool.close();

@@ -54,8 +54,8 @@ async function main() {
   const introspectOpts = { ...opts, url: `${svc.url}/oauth2/introspect`, method: 'POST' as const, headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) };
   if (want('introspect')) {
     results.introspect = await scenario('POST /oauth2/introspect', introspectOpts);
-    curves.bare = await latencyCurve('bare Koa POST', bareOpts, RATES, koa.child.pid);
-    curves.introspect = await latencyCurve('POST /oauth2/introspect', introspectOpts, RATES, svcPid);
+    curves.bare = await latencyCurve('bare Koa POST', bareOpts, RATES, koa.child.pid, RUNS, DURATION);
+    curves.introspect = await latencyCurve('POST /oauth2/introspect', introspectOpts, RATES, svcPid, RUNS, DURATION);
   }
 
   const issuedTokens: string[] = [];
@@ -69,7 +69,7 @@ async function main() {
   };
   if (want('client_credentials') || want('revoke')) {
     results.clientCredentials = await scenario('POST /oauth2/token client_credentials', clientCredentialsOpts);
-    curves.clientCredentials = await latencyCurve('POST /oauth2/token client_credentials', clientCredentialsOpts as typeof introspectOpts, RATES, svcPid);
+    curves.clientCredentials = await latencyCurve('POST /oauth2/token client_credentials', clientCredentialsOpts as typeof introspectOpts, RATES, svcPid, RUNS, DURATION);
   }
 
   let keyCounter = 0;
@@ -114,7 +114,7 @@ async function main() {
     });
     const started = Date.now();
     results.isolated = await measure('introspect under 20 concurrent logins', introspectOpts, 1, 1, svcPid);
-    curves.isolated = await latencyCurve('introspect under 20 concurrent logins', introspectOpts, RATES, svcPid);
+    curves.isolated = await latencyCurve('introspect under 20 concurrent logins', introspectOpts, RATES, svcPid, RUNS, DURATION);
     stopLogins = true;
     await Promise.all(loginLoops);
     out.isolationLoginsPerSecond = Math.round(loginsDone / ((Date.now() - started) / 1000));
@@ -175,7 +175,7 @@ async function main() {
   const append = out.append as Record<string, number> | undefined;
   if (append) console.log(`SQLite appends/s, durable: ${append.groupCommitPerSecond} with group commit (${append.groupCommitInWriterThreadPerSecond} with the commit in a writer thread), ${append.oneTransactionPerAppendPerSecond} with one transaction per append`);
   console.log(`RSS after the load: ${out.rssAfterLoadMb} MB${out.isolationLoginsPerSecond !== undefined ? `; ${out.isolationLoginsPerSecond} password logins/s during the isolation run` : ''}`);
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; 50 connections; median of ${RUNS} runs of ${DURATION} s after a 1 s warm-up; open loop: each rate for 5 s after 1 s, latency from when each request was due; written to ${file}`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; 50 connections; median of ${RUNS} runs of ${DURATION} s after a 1 s warm-up; open loop: at each rate a 1 s warm-up, then the run with the median p99 of ${RUNS} of ${DURATION} s, latency from when each request was due; written to ${file}`);
 }
 
 main().catch((err) => {
