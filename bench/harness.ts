@@ -35,14 +35,14 @@ export function rssMb(pid: number): number {
 }
 
 /** Seeds `credentials` into a fresh data directory, then starts the built service on it. */
-export async function startLedger(credentials: number, extraEnv: Record<string, string> = {}) {
+export async function startLedger(credentials: number, extraEnv: Record<string, string> = {}, nodeArgs: string[] = []) {
   const log = (s: string) => process.stderr.write(s + '\n');
   const dataDir = mkdtempSync(join(tmpdir(), 'tl-bench-'));
   const started = Date.now();
   const events = await seedLedger(join(dataDir, 'ledger.db'), credentials, (n) => n % 100_000 === 0 && log(`  seeded ${n} credentials`));
   log(`  seeded ${credentials} credentials (${events} events) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // A large ledger is projected before the service listens: allow for it.
-  const svc = await startProcess(['dist/src/main.js'], { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'warn', ...extraEnv }, '/health', 900_000);
+  const svc = await startProcess([...nodeArgs, 'dist/src/main.js'], { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'bench-admin-pw', LOG_LEVEL: 'warn', ...extraEnv }, '/health', 900_000);
   return { ...svc, dataDir, events };
 }
 

@@ -28,18 +28,34 @@ async function main() {
   const opts = { duration: DURATION };
   const out: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, credentials: CREDENTIALS, runs: RUNS, rates: RATES };
 
-  // The baseline stays up for the whole run and is measured again before every scenario: the
-  // machine's speed drifts, and each ratio is against the median of all those baseline runs.
+  // The baseline stays up for the whole run. The machine's speed drifts by tens of percent within
+  // minutes, so each run of a scenario is paired with a bare-Koa run just before it, and a
+  // scenario's ratio is the median of its runs' ratios to their pairs.
   log('bare Koa baseline (same body parser, same request shape)');
   const koa = await startProcess(['--import', 'tsx', 'bench/bareKoa.ts'], {}, '/');
   const bareOpts = { ...opts, url: `${koa.url}/`, method: 'POST' as const, headers: FORM, body: form({ token: 'x'.repeat(300) }) };
   const bareRun = (warmup: number) => measure('bare Koa POST', bareOpts, 1, warmup, koa.child.pid);
   const bareRuns: LoadResult[] = [await bareRun(1)];
   let svcPid: number | undefined;
-  const scenario = async (name: string, options: autocannon.Options, runs = RUNS): Promise<LoadResult> => {
-    bareRuns.push(await bareRun(0));
-    return measure(name, options, runs, 1, svcPid);
+  const ratios: Record<string, number[]> = {};
+  const paired = async (name: string, run: (i: number) => Promise<LoadResult>, runs: number): Promise<LoadResult> => {
+    const results: LoadResult[] = [];
+    for (let i = 0; i < runs; i++) {
+      const bare = await bareRun(0);
+      bareRuns.push(bare);
+      const r = await run(i);
+      results.push(r);
+      (ratios[name] ??= []).push(r.reqPerSec / bare.reqPerSec);
+    }
+    const rps = results.map((r) => r.reqPerSec);
+    return {
+      ...results[rps.indexOf(median(rps))]!,
+      runs: rps,
+      cpuUsPerRequest: median(results.map((r) => r.cpuUsPerRequest!)),
+      non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    };
   };
+  const scenario = (name: string, options: autocannon.Options, runs = RUNS) => paired(name, (i) => measure(name, options, 1, i === 0 ? 1 : 0, svcPid), runs);
 
   log(`token-ledger, embedded SQLite (synchronous=FULL), ${CREDENTIALS} credentials`);
   const svc = await startLedger(CREDENTIALS);
@@ -98,8 +114,8 @@ async function main() {
   if (want('refresh')) {
     const families = await Promise.all(Array.from({ length: 50 }, adminLogin));
     // Each family rotates in turn: one run, no warm-up (a warm-up would spend the families' tokens).
-    bareRuns.push(await bareRun(0));
-    results.refresh = await measure('refresh_token rotation', { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) }, 1, 0, svcPid);
+    const refreshOpts: autocannon.Options = { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) };
+    results.refresh = await paired('refresh_token rotation', () => measure('refresh_token rotation', refreshOpts, 1, 0, svcPid), 1);
   }
 
   if (want('isolation')) {
@@ -113,7 +129,7 @@ async function main() {
       }
     });
     const started = Date.now();
-    results.isolated = await measure('introspect under 20 concurrent logins', introspectOpts, 1, 1, svcPid);
+    results.isolated = await paired('introspect under 20 concurrent logins', () => measure('introspect under 20 concurrent logins', introspectOpts, 1, 1, svcPid), 1);
     curves.isolated = await latencyCurve('introspect under 20 concurrent logins', introspectOpts, RATES, svcPid, RUNS, DURATION);
     stopLogins = true;
     await Promise.all(loginLoops);
@@ -147,11 +163,11 @@ async function main() {
     cpuUsPerRequest: median(bareRuns.map((r) => r.cpuUsPerRequest!)),
     runs: bareRuns.map((r) => r.reqPerSec),
   };
-  const pct = (r: LoadResult) => `${Math.round((r.reqPerSec / bareRps) * 100)}%`;
+  const pct = (r: LoadResult) => (ratios[r.name] ? `${Math.round(median(ratios[r.name]!) * 100)}% (${ratios[r.name]!.map((x) => Math.round(x * 100)).join(', ')})` : '100%');
   const row = (r: LoadResult | undefined, target: string) =>
-    r && { what: r.name, 'req/s (median)': r.reqPerSec, 'vs bare Koa': pct(r), 'server CPU µs/req': r.cpuUsPerRequest ?? '-', 'p50 ms': r.p50, 'p99 ms': r.p99, 'non-2xx': r.non2xx, target };
+    r && { what: r.name, 'req/s (median)': r.reqPerSec, 'vs bare Koa (paired runs)': pct(r), 'server CPU µs/req': r.cpuUsPerRequest ?? '-', 'p50 ms': r.p50, 'p99 ms': r.p99, 'non-2xx': r.non2xx, target };
   const rows = [
-    row(bare, `baseline (median of ${bareRuns.length} runs spread over the session)`),
+    row(bare, `baseline (median of ${bareRuns.length} runs; each scenario run follows one)`),
     row(results.introspect, '>= 75% of Koa, p99 <= 5 ms'),
     row(results.clientCredentials, '>= 40% of Koa, p99 <= 15 ms'),
     row(results.sunbird, '>= 40% of Koa, p99 <= 15 ms'),
@@ -166,7 +182,7 @@ async function main() {
     ...Object.fromEntries(points.map((p) => [`p99 ms at ${p.offeredPerSecond}/s`, cell(p)])),
     'server CPU µs/req': points.map((p) => p.cpuUsPerRequest ?? '-').join(' / '),
   }));
-  Object.assign(out, { bare, ...results, curves });
+  Object.assign(out, { bare, ...results, ratiosToPairedBare: ratios, curves });
   const file = join('bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));
   console.log(table(rows));
