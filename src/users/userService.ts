@@ -90,7 +90,8 @@ export class UserService {
   private async verify(username: string, password: string): Promise<Extract<UserState, { status: 'registered' }> | undefined> {
     const user = await this.find(username);
     if (user.status !== 'registered') {
-      decoyHash ??= hashPassword('decoy-password', this.threads.derive);
+      // Made once per process on libuv's pool: it must not depend on one service's threads.
+      decoyHash ??= hashPassword('decoy-password');
       const decoy = await decoyHash;
       await this.kdf.run(() => verifyPassword(password, decoy, this.threads.derive));
       return undefined;
