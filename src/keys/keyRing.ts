@@ -24,6 +24,8 @@ export interface Signer {
  */
 export class KeyRing {
   private state: SigningKeysState = signingKeysDecider.initialState();
+  /** The stream revision `state` was folded up to: a read that started earlier must not replace it. */
+  private revision = -1n;
   private readonly publicKeys = new Map<string, KeyObject>();
   private readonly privateKeys = new Map<string, KeyObject>();
   private timer?: NodeJS.Timeout;
@@ -35,7 +37,18 @@ export class KeyRing {
   ) {}
 
   async load(): Promise<void> {
-    this.state = foldEvents(signingKeysDecider, await this.store.readStream(SIGNING_KEYS_STREAM));
+    const events = await this.store.readStream(SIGNING_KEYS_STREAM);
+    this.adopt(foldEvents(signingKeysDecider, events), events.at(-1)?.revision ?? -1n);
+  }
+
+  /**
+   * Reads and appends overlap (a poll's read can answer after an append of ours returned), so a
+   * state replaces the ring's only when it was folded from further along the stream.
+   */
+  private adopt(state: SigningKeysState, revision: bigint): void {
+    if (revision < this.revision) return;
+    this.state = state;
+    this.revision = revision;
   }
 
   /**
@@ -49,7 +62,7 @@ export class KeyRing {
       const [last] = await this.store.readStream(SIGNING_KEYS_STREAM, { direction: 'backwards', maxCount: 1 });
       if (last && last.revision !== head) {
         head = last.revision;
-        this.state = foldEvents(signingKeysDecider, await this.store.readStream(SIGNING_KEYS_STREAM));
+        await this.load();
       }
     };
     this.timer = setInterval(() => void check().catch(() => undefined), intervalMs);
@@ -69,7 +82,7 @@ export class KeyRing {
       if ((state.active[group] ?? []).length > 0) return { type: 'CreateKeys' as const, keys: [] };
       return { type: 'CreateKeys' as const, keys };
     }, context);
-    this.state = result.state;
+    this.adopt(result.state, result.nextRevision);
   }
 
   /** New keys sign from now on; the old ones stay published until their last token expires. */
@@ -87,7 +100,7 @@ export class KeyRing {
       { type: 'RotateGroup', group, newKeys, now: this.clock.now(), maxTokenTtlSeconds },
       context,
     );
-    this.state = result.state;
+    this.adopt(result.state, result.nextRevision);
     return newKeys.map((k) => k.kid);
   }
 
