@@ -9,8 +9,7 @@ export interface OpenLoopOptions {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  /** A fixed body, or one built for each request (single-use tokens, fresh keys). */
-  body?: string | (() => string);
+  body?: string;
   ratePerSecond: number;
   seconds: number;
   connections?: number;
@@ -34,14 +33,14 @@ export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
   const target = new URL(o.url);
   const pool = new Pool(target.origin, { connections: o.connections ?? 50, pipelining: 1 });
   try {
-    return await schedule(o, pool, target.pathname + target.search, o.seconds);
+    return await schedule(o, pool, target.pathname + target.search);
   } finally {
     await pool.close();
   }
 }
 
-function schedule(o: OpenLoopOptions, pool: Pool, path: string, seconds: number): Promise<OpenLoopResult> {
-  const total = Math.round(o.ratePerSecond * seconds);
+function schedule(o: OpenLoopOptions, pool: Pool, path: string): Promise<OpenLoopResult> {
+  const total = Math.round(o.ratePerSecond * o.seconds);
   const intervalMs = 1000 / o.ratePerSecond;
   const latencies = new Float64Array(total);
   let sent = 0;
@@ -70,8 +69,7 @@ function schedule(o: OpenLoopOptions, pool: Pool, path: string, seconds: number)
       }
     };
     const send = (i: number) => {
-      const body = typeof o.body === 'function' ? o.body() : o.body;
-      pool.request({ path, method: o.method, headers: o.headers, body }).then(
+      pool.request({ path, method: o.method, headers: o.headers, body: o.body }).then(
         async (res) => {
           await res.body.dump();
           finish(i, true, res.statusCode);
