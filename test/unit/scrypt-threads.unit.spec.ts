@@ -3,6 +3,7 @@ import { scryptSync } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hashPassword, verifyPassword } from '../../src/crypto/secrets.js';
 import { ScryptThreads } from '../../src/crypto/scryptThreads.js';
+import { loadConfig } from '../../src/config.js';
 
 const PARAMS = { N: 1024, r: 8, p: 1 };
 
@@ -56,5 +57,34 @@ describe('ScryptThreads', function () {
     let error: unknown;
     await threads.derive('pw', Buffer.alloc(16), 32, PARAMS).catch((e) => (error = e));
     expect(error).to.be.instanceOf(Error);
+  });
+});
+
+describe('ScryptThreads, when scrypt fails', function () {
+  this.timeout(20_000);
+  it('rejects that derivation with scrypt\'s error, and the thread serves the next one', async () => {
+    const threads = new ScryptThreads(1, 0);
+    try {
+      // N must be a power of two: scrypt refuses it in the thread, which answers with the error.
+      const error = await threads.derive('pw', Buffer.alloc(16), 32, { N: 1000, r: 8, p: 1 }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).to.be.instanceOf(Error);
+      expect((error as Error).message).to.match(/N|param|power/i);
+      const key = await threads.derive('pw', Buffer.alloc(16), 32, PARAMS);
+      expect(key.equals(scryptSync('pw', Buffer.alloc(16), 32, PARAMS))).to.equal(true);
+    } finally {
+      await threads.close();
+    }
+  });
+});
+
+describe('LEDGER_KDF_NICE', () => {
+  it('defaults to 10, takes 0-19, and refuses anything else at start-up with a message naming it', () => {
+    expect(loadConfig({}).kdfNice).to.equal(10);
+    expect(loadConfig({ LEDGER_KDF_NICE: '0' }).kdfNice).to.equal(0);
+    expect(loadConfig({ LEDGER_KDF_NICE: '19' }).kdfNice).to.equal(19);
+    for (const bad of ['20', '-1', 'low', '2.5']) expect(() => loadConfig({ LEDGER_KDF_NICE: bad }), bad).to.throw(/LEDGER_KDF_NICE/);
   });
 });
