@@ -29,6 +29,12 @@ export async function login(url: string, password: string): Promise<{ access_tok
   return (await res.json()) as { access_token: string; refresh_token: string };
 }
 
+/** A new OAuth2 client with the `read` scope, registered by the admin whose bearer is given. */
+export async function createClient(url: string, bearer: { authorization: string }, name: string): Promise<{ client_id: string; client_secret: string }> {
+  const res = await fetch(`${url}/admin/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ name, scopes: ['read'] }) });
+  return (await res.json()) as { client_id: string; client_secret: string };
+}
+
 export function rssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
@@ -60,6 +66,12 @@ function cpuTicks(pid: number): number {
 }
 const TICK_US = 1e6 / 100; // USER_HZ is 100 on Linux
 
+/** Starts counting a process's CPU time; the function returned gives µs per request since then. */
+function cpuMeter(pid: number | undefined): (requests: number) => number | undefined {
+  const before = pid ? cpuTicks(pid) : 0;
+  return (requests) => (pid ? ((cpuTicks(pid) - before) * TICK_US) / Math.max(requests, 1) : undefined);
+}
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
@@ -71,10 +83,11 @@ export async function measure(name: string, options: autocannon.Options, runs = 
   const results: autocannon.Result[] = [];
   const cpu: number[] = [];
   for (let i = 0; i < runs; i++) {
-    const before = serverPid ? cpuTicks(serverPid) : 0;
+    const cpuPerRequest = cpuMeter(serverPid);
     const r = await autocannon({ connections: 50, duration: 5, ...options });
     results.push(r);
-    if (serverPid) cpu.push(((cpuTicks(serverPid) - before) * TICK_US) / Math.max(r.requests.total, 1));
+    const us = cpuPerRequest(r.requests.total);
+    if (us !== undefined) cpu.push(us);
   }
   const rps = results.map((r) => r.requests.average);
   const mid = results[rps.indexOf(median(rps))]!;
@@ -111,10 +124,10 @@ export async function latencyCurve(name: string, options: Pick<OpenLoopOptions, 
     await openLoop({ ...options, ratePerSecond, seconds: 1 });
     const results: CurvePoint[] = [];
     for (let i = 0; i < runs; i++) {
-      const before = serverPid ? cpuTicks(serverPid) : 0;
-      const r: CurvePoint = { ...(await openLoop({ ...options, ratePerSecond, seconds })), p99Runs: [] };
-      if (serverPid) r.cpuUsPerRequest = Math.round(((cpuTicks(serverPid) - before) * TICK_US) / (ratePerSecond * seconds));
-      results.push(r);
+      const cpuPerRequest = cpuMeter(serverPid);
+      const point = await openLoop({ ...options, ratePerSecond, seconds });
+      const us = cpuPerRequest(ratePerSecond * seconds);
+      results.push({ ...point, ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), p99Runs: [] });
     }
     const p99Runs = results.map((r) => r.p99);
     const mid = { ...results.find((r) => r.p99 === median(p99Runs))!, p99Runs };

@@ -4,8 +4,7 @@ import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FORM, form, login, rotationRequests, startProcess, stop } from './harness.js';
-
+import { createClient, FORM, form, login, rotationRequests, startProcess, stop } from './harness.js';
 
 async function main() {
   const [which = 'introspect', seconds = '10'] = process.argv.slice(2);
@@ -16,7 +15,7 @@ async function main() {
   const adminLogin = () => login(svc.url, 'prof-admin-pw');
   const admin = await adminLogin();
   const bearer = { authorization: `Bearer ${admin.access_token}` };
-  const client = (await (await fetch(`${svc.url}/admin/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ name: 'p', scopes: ['read'] }) })).json()) as { client_id: string; client_secret: string };
+  const client = await createClient(svc.url, bearer, 'p');
   let n = 0;
   const families = which === 'refresh' ? await Promise.all(Array.from({ length: 50 }, adminLogin)) : [];
   const options: Record<string, autocannon.Options> = {

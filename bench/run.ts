@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { FORM, form, latencyCurve, login, measure, median, rotationRequests, rssMb, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult } from './harness.js';
+import { createClient, FORM, form, latencyCurve, login, measure, median, rotationRequests, rssMb, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 100_000);
@@ -63,7 +63,7 @@ async function main() {
   const adminLogin = () => login(svc.url, 'bench-admin-pw');
   const admin = await adminLogin();
   const bearer = { authorization: `Bearer ${admin.access_token}` };
-  const client = (await (await fetch(`${svc.url}/admin/clients`, { method: 'POST', headers: { 'content-type': 'application/json', ...bearer }, body: JSON.stringify({ name: 'bench', scopes: ['read'] }) })).json()) as { client_id: string; client_secret: string };
+  const client = await createClient(svc.url, bearer, 'bench');
   const results: Record<string, LoadResult> = {};
   const curves: Record<string, CurvePoint[]> = {};
 

@@ -10,7 +10,7 @@ const meta = () => ({ actor: 'bench:seed', correlationId: 'seed', causationId: '
  * time-ordered, as the service mints them (src/ids.ts).
  */
 export function credentialHistory(i: number, now = new Date()): { stream: string; events: NewEvent[] } {
-  const credentialId = timeOrderedId(now); // as the service mints them
+  const credentialId = timeOrderedId(now);
   const issuedAt = now.toISOString();
   const expiresAt = new Date(now.getTime() + 3600_000).toISOString();
   const events: NewEvent[] = [

@@ -57,13 +57,9 @@ export class KeyRing {
    */
   follow(intervalMs = 500): void {
     if (this.timer) return;
-    let head = -1n;
     const check = async () => {
       const [last] = await this.store.readStream(SIGNING_KEYS_STREAM, { direction: 'backwards', maxCount: 1 });
-      if (last && last.revision !== head) {
-        head = last.revision;
-        await this.load();
-      }
+      if (last && last.revision > this.revision) await this.load();
     };
     this.timer = setInterval(() => void check().catch(() => undefined), intervalMs);
     this.timer.unref();

@@ -23,7 +23,6 @@ export function parseExpirationDate(value: string | undefined): Date | null {
   return new Date(DATE_ONLY.test(value) ? `${value}T00:00:00.000Z` : value);
 }
 
-
 // Per running service, so tests and tools can flush last uses on demand.
 const trackers = new WeakMap<object, LastUseTracker>();
 export const lastUseTrackerOf = (deps: object): LastUseTracker | undefined => trackers.get(deps);

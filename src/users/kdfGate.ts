@@ -1,10 +1,10 @@
 import { TooManyRequests } from '../errors.js';
 
 /**
- * Bounds how many password KDFs run at once. scrypt runs on libuv's thread pool (four threads), so
- * it never blocks the event loop, but four of them at once take every core of a small machine and
- * starve the loop all the same: introspection p99 went from a few ms to 77 ms while 20 logins ran
- * on 2 cores. With one KDF per core but one, the event loop keeps a core.
+ * Bounds how many password KDFs run at once. scrypt never runs on the event loop, but several at
+ * once take every core of a small machine and starve the loop all the same: introspection p99 went
+ * from a few ms to 77 ms while 20 logins ran on 2 cores, with scrypt on libuv's four threads. With
+ * one KDF per core but one, the event loop keeps a core.
  *
  * Waiting callers queue in order; past `maxWaiting`, a login is refused with 429 and Retry-After
  * rather than queued for longer than a client would wait.

@@ -1,6 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import { hashPassword, verifyPassword } from '../crypto/secrets.js';
-import { ScryptThreads } from '../crypto/scryptThreads.js';
+import { ScryptThreads, type Derive } from '../crypto/scryptThreads.js';
 import { LoginThrottle } from '../http/loginThrottle.js';
 import { KdfGate } from './kdfGate.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
@@ -21,14 +21,15 @@ let decoyHash: Promise<string> | undefined;
 export class UserService {
   /** One throttle for every password endpoint of every family: per username and per address. */
   private readonly throttle: LoginThrottle;
-  /** Every password KDF of the service passes here, and runs on `threads`. */
-  private readonly kdf: KdfGate;
   private readonly threads: ScryptThreads;
+  /** Every password KDF of the service: through the gate (a bounded line), then on `threads`. */
+  private readonly derive: Derive;
 
   constructor(private readonly deps: Deps) {
     this.throttle = new LoginThrottle(deps.clock);
-    this.kdf = new KdfGate(deps.config.kdfConcurrency);
     this.threads = new ScryptThreads(deps.config.kdfConcurrency, deps.config.kdfNice);
+    const gate = new KdfGate(deps.config.kdfConcurrency);
+    this.derive = (...args) => gate.run(() => this.threads.derive(...args));
   }
 
   /** Ends the KDF threads. */
@@ -37,7 +38,7 @@ export class UserService {
   }
 
   async register(input: RegisterUserInput, ctx: CommandContext): Promise<void> {
-    const passwordHash = await this.kdf.run(() => hashPassword(input.password, this.threads.derive));
+    const passwordHash = await hashPassword(input.password, this.derive);
     const profile: UserProfile = {
       fullName: input.fullName ?? null,
       email: input.email ?? null,
@@ -93,10 +94,10 @@ export class UserService {
       // Made once per process on libuv's pool: it must not depend on one service's threads.
       decoyHash ??= hashPassword('decoy-password');
       const decoy = await decoyHash;
-      await this.kdf.run(() => verifyPassword(password, decoy, this.threads.derive));
+      await verifyPassword(password, decoy, this.derive);
       return undefined;
     }
-    return (await this.kdf.run(() => verifyPassword(password, user.passwordHash, this.threads.derive))) ? user : undefined;
+    return (await verifyPassword(password, user.passwordHash, this.derive)) ? user : undefined;
   }
 
   /** On an empty ledger, creates the first administrator from the environment, as Keycloak and Vault do. */

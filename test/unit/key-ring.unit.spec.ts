@@ -24,9 +24,11 @@ class StallingStore extends MemoryEventStore {
 describe('KeyRing', () => {
   it('keeps a group it has just created when a poll that read the stream before it answers after it', async () => {
     const store = new StallingStore();
-    const ring = new KeyRing(store, new SecretBox(randomBytes(32)), systemClock);
-    await ring.ensureGroup('first', 'ES256', 1, ctx);
-    // The poll sees a new head and reads the whole stream: that read holds the stream as it is now.
+    const box = new SecretBox(randomBytes(32));
+    // Another instance creates the first group, so this ring's poll sees a new head.
+    await new KeyRing(store, box, systemClock).ensureGroup('first', 'ES256', 1, ctx);
+    const ring = new KeyRing(store, box, systemClock);
+    // The poll reads the whole stream: that read holds the stream as it is now.
     store.stallNextRead = true;
     ring.follow(5);
     while (!store.stalled) await new Promise((r) => setTimeout(r, 5));
