@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
-import { mintToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
+import { digestMatches, mintToken, sha256Hex } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import { RowCache } from '../readmodels/rowCache.js';
 import { clientDecider, clientStream } from './client.js';
@@ -48,7 +48,7 @@ export class ClientService {
   /** The client's scopes when the secret matches (constant-time, on digests). */
   async authenticate(clientId: string, secret: string): Promise<{ clientId: string; scopes: string[] } | undefined> {
     const client = this.known.get(clientId) ?? (await this.lookup(clientId));
-    if (!client || !safeEqual(sha256Hex(secret), client.secretHash)) return undefined;
+    if (!client || !digestMatches(secret, client.secretHash)) return undefined;
     return { clientId: client.clientId, scopes: [...client.scopes] };
   }
 

@@ -1,17 +1,26 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import { scryptOnPool, type Derive } from './scryptThreads.js';
 import { crc32 } from 'node:zlib';
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
 export function sha256Hex(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
+  return hash('sha256', value, 'hex');
+}
+
+/**
+ * Whether `secret` hashes to the stored hex SHA-256 `digest`, compared in constant time. One hash
+ * of the presented secret: the digests are of fixed length, so nothing needs hashing twice.
+ */
+export function digestMatches(secret: string, digest: string): boolean {
+  const stored = Buffer.from(digest, 'hex');
+  return stored.length === 32 && timingSafeEqual(hash('sha256', secret, 'buffer'), stored);
 }
 
 /** Constant-time comparison of two strings (lengths may differ). */
 export function safeEqual(a: string, b: string): boolean {
-  const x = createHash('sha256').update(a).digest();
-  const y = createHash('sha256').update(b).digest();
+  const x = hash('sha256', a, 'buffer');
+  const y = hash('sha256', b, 'buffer');
   return timingSafeEqual(x, y) && a.length === b.length;
 }
 

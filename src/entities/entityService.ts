@@ -1,6 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import type { CredentialService, TokenInspector, Revoker } from '../credentials/credentialService.js';
-import { mintToken, parseToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
+import { digestMatches, mintToken, parseToken, sha256Hex } from '../crypto/secrets.js';
 import { BadRequest, Unauthorized } from '../errors.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import type { UserService } from '../users/userService.js';
@@ -94,7 +94,7 @@ export class EntityService {
       (e) => (e.type === 'EntitySecretIssued' || e.type === 'EntitySecretReset') && (e.data as { credentialId?: string }).credentialId === credentialId,
     );
     const data = issued?.data as EntitySecretData | undefined;
-    if (!data || !safeEqual(sha256Hex(token), data.secretHash)) return undefined;
+    if (!data || !digestMatches(token, data.secretHash)) return undefined;
     return { credentialId, claims: { entity_id: data.entityId } };
   };
 

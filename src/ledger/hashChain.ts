@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * JSON with sorted object keys, so that a hash does not depend on key order. A key-sorted copy
@@ -37,9 +37,5 @@ export interface HashedFields {
 
 /** Each event commits to the previous event of its stream: altering, removing or reordering breaks the chain. */
 export function eventHash(prevHash: string, e: HashedFields): string {
-  return createHash('sha256')
-    .update(
-      canonicalJson([prevHash, e.id, e.stream, e.revision.toString(), e.type, e.data, e.metadata, e.recordedAt.toISOString()]),
-    )
-    .digest('hex');
+  return hash('sha256', canonicalJson([prevHash, e.id, e.stream, e.revision.toString(), e.type, e.data, e.metadata, e.recordedAt.toISOString()]), 'hex');
 }

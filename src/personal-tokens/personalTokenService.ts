@@ -1,6 +1,6 @@
 import type { Deps } from '../app/deps.js';
 import type { Revoker, TokenInspector } from '../credentials/credentialService.js';
-import { mintToken, parseToken, safeEqual, sha256Hex } from '../crypto/secrets.js';
+import { digestMatches, mintToken, parseToken, sha256Hex } from '../crypto/secrets.js';
 import type { BearerResolver } from '../http/auth.js';
 import { handleCommand, type CommandContext } from '../ledger/commandHandler.js';
 import type { UserService } from '../users/userService.js';
@@ -107,7 +107,7 @@ export class PersonalTokenService {
     const id = parseToken(PERSONAL_TOKEN_PREFIX, token);
     if (!id) return undefined;
     const row = this.byId.get(id) as PersonalTokenRow | undefined;
-    if (!row || !safeEqual(sha256Hex(token), row.token_hash)) return undefined;
+    if (!row || !digestMatches(token, row.token_hash)) return undefined;
     return row;
   }
 

@@ -53,7 +53,7 @@ export function toEventData(
   recordedAt: Date,
 ): EventData[] {
   return events.map((e, i) => {
-    const hash = eventHash(prevHash, { ...e, stream, revision: first + BigInt(i), recordedAt });
+    const hash = eventHash(prevHash, { id: e.id, type: e.type, data: e.data, metadata: e.metadata, stream, revision: first + BigInt(i), recordedAt });
     const $ledger: LedgerStamp = { prevHash, hash, recordedAt: recordedAt.toISOString() };
     prevHash = hash;
     return jsonEvent({ id: e.id, type: e.type, data: e.data, metadata: { ...e.metadata, $ledger } });

@@ -107,7 +107,7 @@ export class LedgerWriter {
     for (const e of events) {
       revision += 1n;
       position += 1n;
-      const hash = eventHash(prevHash, { ...e, stream, revision, recordedAt });
+      const hash = eventHash(prevHash, { id: e.id, type: e.type, data: e.data, metadata: e.metadata, stream, revision, recordedAt });
       const data = JSON.stringify(e.data);
       const metadata = JSON.stringify(e.metadata);
       this.stmt.insert.run(position, e.id, stream, revision, e.type, data, metadata, at, prevHash, hash);
