@@ -1,22 +1,18 @@
-import type { AccessEventRecord, AccessEventStatus } from './accessEvent.js';
+import type { AccessEventRecord, AccessEventStatus, AccessEventType } from './accessEvent.js';
 
-/** An access event as the provider endpoints, push deliveries and the portal show it. */
-export interface WireEvent {
-  eventId: string;
-  eventType: string;
+/**
+ * An access event as the provider endpoints, push deliveries and the portal show it: the record,
+ * with its status, and without the fields it does not have yet.
+ */
+export type WireEvent = Omit<AccessEventRecord, 'accesstokenuuid' | 'reason'> & {
   eventStatus: AccessEventStatus;
-  appId: string;
-  userId: string;
-  providerId: string;
   accesstokenuuid?: string;
   reason?: string;
-  createdAt: string;
-  updatedAt: string;
-}
+};
 
 export interface AccessEventRow {
   event_id: string;
-  event_type: string;
+  event_type: AccessEventType;
   event_status: AccessEventStatus;
   app_id: string;
   user_id: string;

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { KeyRing } from '../keys/keyRing.js';
 import type { EventStore } from '../ledger/eventStore.js';
 import { canonicalJson } from '../ledger/hashChain.js';
-import { readAllPages } from '../ledger/readAllPages.js';
+import { verifyLedgerHeads, type LedgerHeads } from '../ledger/verifyChain.js';
 
 /** The ledger's head: every stream's last hash and the last position, signed with the service key. */
 export interface SignedCheckpoint {
@@ -16,28 +16,18 @@ export interface SignedCheckpoint {
   signature: string;
 }
 
-/** Stream heads as of `position` (inclusive), or of the whole ledger. */
-async function headsAt(store: EventStore, position?: bigint) {
-  const heads = new Map<string, { revision: string; hash: string }>();
-  let last = 0n;
-  for await (const events of readAllPages(store)) {
-    for (const e of events) {
-      if (position !== undefined && e.position > position) return { heads, last };
-      heads.set(e.stream, { revision: e.revision.toString(), hash: e.hash });
-      last = e.position;
-    }
-  }
-  return { heads, last };
+function digest(heads: LedgerHeads): string {
+  const sorted = [...heads.streams.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([stream, h]) => [stream, { revision: h.revision.toString(), hash: h.hash }]);
+  return createHash('sha256').update(canonicalJson({ position: heads.position.toString(), heads: sorted })).digest('hex');
 }
 
-function digest(heads: Map<string, { revision: string; hash: string }>, position: bigint): string {
-  const sorted = [...heads.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return createHash('sha256').update(canonicalJson({ position: position.toString(), heads: sorted })).digest('hex');
-}
-
+/** Signs the head of a ledger that verifies: a checkpoint never vouches for a broken chain. */
 export async function createCheckpoint(store: EventStore, keys: KeyRing, now: Date): Promise<SignedCheckpoint> {
-  const { heads, last } = await headsAt(store);
-  const body = { position: last.toString(), streams: heads.size, headsDigest: digest(heads, last), createdAt: now.toISOString() };
+  const { verdict, heads } = await verifyLedgerHeads(store);
+  if (!verdict.ok || !heads) throw new Error(`the ledger does not verify, so it gets no checkpoint: ${verdict.firstBreak?.problem} at position ${verdict.firstBreak?.position}`);
+  const body = { position: heads.position.toString(), streams: heads.streams.size, headsDigest: digest(heads), createdAt: now.toISOString() };
   const signer = keys.signer('native');
   const signature = await new CompactSign(new TextEncoder().encode(canonicalJson(body)))
     .setProtectedHeader({ alg: signer.alg, kid: signer.kid })
@@ -45,11 +35,20 @@ export async function createCheckpoint(store: EventStore, keys: KeyRing, now: Da
   return { ...body, signature };
 }
 
+/** The position a checkpoint file claims, or undefined when it is not a checkpoint at all. */
+export function checkpointPosition(cp: unknown): bigint | undefined {
+  const position = (cp as { position?: unknown } | null)?.position;
+  return typeof position === 'string' && /^\d{1,20}$/.test(position) ? BigInt(position) : undefined;
+}
+
 /**
- * Proves the ledger still extends a checkpoint unchanged: the signature holds, and the heads as of
- * the checkpoint's position hash to the same digest (so nothing up to it was altered, removed or reordered).
+ * Proves the ledger still extends a checkpoint unchanged: the signature holds, and the stream heads
+ * as of the checkpoint's position (taken by `verifyLedgerHeads` with `headsAt`, in the pass that
+ * verifies the chain) hash to the same digest, so nothing up to it was altered, removed or reordered.
  */
-export async function verifyCheckpoint(store: EventStore, keys: KeyRing, cp: SignedCheckpoint): Promise<{ ok: boolean; problem?: string }> {
+export async function verifyCheckpoint(keys: KeyRing, cp: SignedCheckpoint, heads: LedgerHeads | undefined): Promise<{ ok: boolean; problem?: string }> {
+  const position = checkpointPosition(cp);
+  if (position === undefined) return { ok: false, problem: 'not a checkpoint: no position' };
   try {
     const { kid } = JSON.parse(Buffer.from(cp.signature.split('.')[0]!, 'base64url').toString()) as { kid: string };
     const key = keys.anyPublicKey(kid);
@@ -60,9 +59,8 @@ export async function verifyCheckpoint(store: EventStore, keys: KeyRing, cp: Sig
   } catch {
     return { ok: false, problem: 'the checkpoint signature does not verify' };
   }
-  const position = BigInt(cp.position);
-  const { heads, last } = await headsAt(store, position);
-  if (last !== position) return { ok: false, problem: `the ledger no longer reaches position ${cp.position}` };
-  if (digest(heads, position) !== cp.headsDigest) return { ok: false, problem: 'the ledger up to the checkpoint was altered, removed or reordered' };
+  if (!heads) return { ok: false, problem: `the ledger's chain breaks before position ${cp.position}` };
+  if (heads.position !== position) return { ok: false, problem: `the ledger no longer reaches position ${cp.position}` };
+  if (digest(heads) !== cp.headsDigest) return { ok: false, problem: 'the ledger up to the checkpoint was altered, removed or reordered' };
   return { ok: true };
 }

@@ -61,7 +61,7 @@ export const ledgerModule: Module = {
     get('/ledger/credentials/:id/lineage', 'Ancestors and descendants (rotations, renewals, resets)', 'responses/ledger-lineage', (ctx) => audit.lineage(ctx.params.id!));
 
     get('/ledger/verify', 'Recompute every hash chain and check $all for gaps', 'responses/ledger-verify', () =>
-      verifyLedger(deps.store, { densePositions: deps.store.kind === 'sqlite' }),
+      verifyLedger(deps.store),
     );
 
     defineRoute(

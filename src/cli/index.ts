@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import { createWriteStream, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { createCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
+import { checkpointPosition, createCheckpoint, verifyCheckpoint, type SignedCheckpoint } from '../audit/checkpoint.js';
 import { exportLedger } from '../audit/export.js';
 import { systemClock } from '../clock.js';
 import { loadConfig, readModelFile } from '../config.js';
 import { SecretBox } from '../crypto/secrets.js';
+import { messageOf } from '../errors.js';
 import { KeyRing } from '../keys/keyRing.js';
 import { openEventStore } from '../ledger/openStore.js';
-import { verifyLedger } from '../ledger/verifyChain.js';
+import { verifyLedgerHeads, type VerifyResult } from '../ledger/verifyChain.js';
 import { createLogger } from '../logger.js';
 import { loadMasterKey } from '../keys/masterKey.js';
 import { openReadModelDb } from '../readmodels/readModelDb.js';
@@ -77,17 +78,18 @@ async function main(argv: string[]): Promise<number> {
     }
     if (command === 'verify') {
       const { values } = parseArgs({ args: rest, options: { checkpoint: { type: 'string' } } });
+      // The checkpoint is read first, so that one pass over the ledger both verifies it and takes its heads.
+      const cp = values.checkpoint === undefined ? undefined : readCheckpoint(values.checkpoint);
       const bar = progressBar('verify');
       const started = Date.now();
-      const result: { ok: boolean; checkpoint?: unknown } = await verifyLedger(store, {
-        densePositions: store.kind === 'sqlite',
+      const { verdict, heads } = await verifyLedgerHeads(store, {
+        headsAt: cp && checkpointPosition(cp),
         onProgress: (d, t) => bar.update(d, t, d / Math.max((Date.now() - started) / 1000, 0.001)),
       });
       bar.done();
-      if (values.checkpoint) {
-        const cp = JSON.parse(readFileSync(values.checkpoint, 'utf8')) as SignedCheckpoint;
-        const ring = await keyRing(store);
-        const checked = await verifyCheckpoint(store, ring, cp);
+      const result: VerifyResult & { checkpoint?: unknown } = verdict;
+      if (cp) {
+        const checked = await verifyCheckpoint(await keyRing(store), cp, heads);
         result.checkpoint = { position: cp.position, ...checked };
         result.ok = result.ok && checked.ok;
       }
@@ -127,6 +129,17 @@ async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function readCheckpoint(file: string): SignedCheckpoint {
+  let cp: unknown;
+  try {
+    cp = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--checkpoint ${file}: ${error instanceof SyntaxError ? 'not JSON' : messageOf(error)}`);
+  }
+  if (checkpointPosition(cp) === undefined) throw new UsageError(`--checkpoint ${file}: not a checkpoint (no position)`);
+  return cp as SignedCheckpoint;
+}
 
 function isoOption(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;

@@ -17,27 +17,54 @@ export interface VerifyResult {
   firstBreak?: ChainBreak;
 }
 
+/** Every stream's last revision and hash as of `position` (the last event at or before it). */
+export interface LedgerHeads {
+  position: bigint;
+  streams: Map<string, { revision: bigint; hash: string }>;
+}
+
+type VerifyOptions = {
+  /** Check that `$all` positions have no gaps: by default, for the stores whose positions are dense (SQLite). */
+  densePositions?: boolean;
+  onProgress?: (done: number, total: number) => void;
+};
+
 /**
  * Recomputes every stream's hash chain and checks that `$all` positions have no gaps (for stores
  * whose positions are dense, like SQLite). Reports the first event altered, removed or reordered.
  */
-export async function verifyLedger(
+export async function verifyLedger(store: EventStore, options: VerifyOptions = {}): Promise<VerifyResult> {
+  return (await verifyLedgerHeads(store, options)).verdict;
+}
+
+/**
+ * `verifyLedger`, in the same pass also taking the stream heads as of `headsAt` (default: the end),
+ * so that a signed checkpoint can be checked without reading the ledger again. No heads come back
+ * when the chain breaks before that position.
+ */
+export async function verifyLedgerHeads(
   store: EventStore,
-  options: { densePositions?: boolean; onProgress?: (done: number, total: number) => void } = {},
-): Promise<VerifyResult> {
+  options: VerifyOptions & { headsAt?: bigint } = {},
+): Promise<{ verdict: VerifyResult; heads?: LedgerHeads }> {
+  const dense = options.densePositions ?? store.kind === 'sqlite';
   const heads = new Map<string, { hash: string; revision: bigint }>();
   const total = Number(await store.headPosition());
   let after = 0n; // the last position seen, for the gap check
   let count = 0;
-  const fail = (e: { position: bigint; stream: string; revision: bigint; id: string }, problem: string): VerifyResult => ({
-    ok: false,
-    events: count,
-    streams: heads.size,
-    firstBreak: { position: e.position.toString(), stream: e.stream, revision: e.revision.toString(), eventId: e.id, problem },
+  let snapshot: LedgerHeads | undefined;
+  const fail = (e: { position: bigint; stream: string; revision: bigint; id: string }, problem: string) => ({
+    verdict: {
+      ok: false,
+      events: count,
+      streams: heads.size,
+      firstBreak: { position: e.position.toString(), stream: e.stream, revision: e.revision.toString(), eventId: e.id, problem },
+    },
+    heads: snapshot,
   });
   for await (const events of readAllPages(store)) {
     for (const e of events) {
-      if (options.densePositions && e.position !== after + 1n) {
+      if (options.headsAt !== undefined && !snapshot && e.position > options.headsAt) snapshot = { position: after, streams: new Map(heads) };
+      if (dense && e.position !== after + 1n) {
         return fail(e, `gap in $all: expected position ${after + 1n}, found ${e.position} (an event was removed)`);
       }
       const head = heads.get(e.stream);
@@ -51,5 +78,5 @@ export async function verifyLedger(
     }
     options.onProgress?.(count, total);
   }
-  return { ok: true, events: count, streams: heads.size };
+  return { verdict: { ok: true, events: count, streams: heads.size }, heads: snapshot ?? { position: after, streams: heads } };
 }

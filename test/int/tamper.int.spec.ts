@@ -110,6 +110,48 @@ describe('tamper evidence on the SQLite ledger', function () {
     expect(r.json().checkpoint.problem).to.match(/signature/);
   });
 
+  it('a ledger that grew after its checkpoint still extends it; one cut short of it does not', () => {
+    const grown = tampered((db) => {
+      const last = db.prepare('SELECT MAX(position) AS p FROM events').get() as { p: number };
+      const prev = '';
+      const e = { id: '01900000-0000-7000-8000-0000000000ff', stream: 'note-1', revision: 0n, type: 'Note', data: { n: 1 }, metadata: {}, recordedAt: new Date('2026-11-23T00:00:00Z') };
+      db.prepare('INSERT INTO events (position, id, stream, revision, type, data, metadata, recorded_at, prev_hash, hash) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?)')
+        .run(last.p + 1, e.id, e.stream, e.type, '{"n":1}', '{}', e.recordedAt.toISOString(), prev, eventHash(prev, e));
+    });
+    const r = cli(grown, 'verify', '--checkpoint', join(grown, 'checkpoint.json'));
+    expect(r.code, r.stdout + r.stderr).to.equal(0);
+    expect(r.json()).to.deep.include({ ok: true, checkpoint: { position: r.json().checkpoint.position, ok: true } });
+
+    const cut = tampered((db) => db.prepare('DELETE FROM events WHERE position = (SELECT MAX(position) FROM events)').run());
+    const c = cli(cut, 'verify', '--checkpoint', join(cut, 'checkpoint.json'));
+    expect(c.code).to.equal(3);
+    expect(c.json().ok).to.equal(false);
+    expect(c.json().checkpoint.problem).to.match(/no longer reaches position/);
+  });
+
+  it('a ledger whose chain breaks is given no checkpoint, and a broken chain fails its checkpoint too', () => {
+    const dir = tampered((db) => db.prepare("UPDATE events SET data = replace(data, '\"user\"', '\"admin\"') WHERE type = 'UserRegistered' AND stream = 'user-u2'").run());
+    const cp = cli(dir, 'checkpoint');
+    expect(cp.code).to.equal(1);
+    expect(cp.stdout).to.equal('');
+    expect(cp.stderr).to.match(/does not verify, so it gets no checkpoint: content does not match its hash \(altered\)/);
+    const r = cli(dir, 'verify', '--checkpoint', join(dir, 'checkpoint.json'));
+    expect(r.code).to.equal(3);
+    expect(r.json().checkpoint.problem).to.match(/chain breaks before position/);
+  });
+
+  it('a --checkpoint file that is not a checkpoint is a usage error', () => {
+    const dir = tampered(() => undefined);
+    writeFileSync(join(dir, 'junk.json'), '{not json');
+    writeFileSync(join(dir, 'empty.json'), '{}');
+    for (const [file, message] of [['junk.json', /not JSON/], ['empty.json', /not a checkpoint/], ['missing.json', /ENOENT|no such file/]] as const) {
+      const r = cli(dir, 'verify', '--checkpoint', join(dir, file));
+      expect(r.code, file).to.equal(2);
+      expect(r.stderr, file).to.match(message);
+      expect(r.stderr, file).not.to.match(/\n\s+at /);
+    }
+  });
+
   it('export writes NDJSON without secrets, filtered by stream prefix', () => {
     const out = join(pristine, 'export.ndjson');
     const r = cli(pristine, 'export', '--stream-prefix', 'user-', '--out', out);
