@@ -1,11 +1,10 @@
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { Deps } from '../app/deps.js';
 import type { CoreServices, Module } from '../app/module.js';
 import { authenticate, type BearerResolver } from './auth.js';
 import { errorMiddleware } from './errorMiddleware.js';
 import { requestContext } from './requestContext.js';
-import type { RouteCatalog } from './routes.js';
+import { RouteTable, type RouteCatalog } from './routes.js';
 
 export interface App {
   koa: Koa;
@@ -17,7 +16,7 @@ export interface App {
 /** Builds the HTTP app from injected dependencies; opens no port. */
 export async function createApp(deps: Deps, services: CoreServices, modules: Module[]): Promise<App> {
   const koa = new Koa({ proxy: false });
-  const router = new Router();
+  const routes = new RouteTable();
   const catalog: RouteCatalog = [];
   const resolvers: BearerResolver[] = [services.credentials.resolvePrincipal];
   const closers: Array<() => Promise<void> | void> = [];
@@ -25,7 +24,7 @@ export async function createApp(deps: Deps, services: CoreServices, modules: Mod
   koa.use(requestContext(deps.logger));
   koa.use(errorMiddleware(deps.logger));
 
-  const target = { router, catalog, bodyLimitBytes: deps.config.bodyLimitBytes };
+  const target = { routes, catalog, bodyLimitBytes: deps.config.bodyLimitBytes };
   for (const m of modules) {
     await m.mount({
       target,
@@ -36,8 +35,7 @@ export async function createApp(deps: Deps, services: CoreServices, modules: Mod
       onClose: (fn) => closers.push(fn),
     });
   }
-  koa.use(router.routes());
-  koa.use(router.allowedMethods({ throw: true }));
+  koa.use(routes.middleware());
   return {
     koa,
     catalog,

@@ -1,4 +1,4 @@
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { parseBody, type BodyType } from './body.js';
 import { loadSchemas } from './schemas.js';
@@ -23,9 +23,42 @@ export interface RouteSpec {
 export type RouteCatalog = RouteSpec[];
 
 export interface RouteTarget {
-  router: Router;
+  routes: RouteTable;
   catalog: RouteCatalog;
   bodyLimitBytes: number;
+}
+
+/** `/oauth2/token` → `oauth2`; routing ignores case, as @koa/router does by default. */
+function firstSegment(path: string): string {
+  const end = path.indexOf('/', 1);
+  return (end < 0 ? path.slice(1) : path.slice(1, end)).toLowerCase();
+}
+
+/**
+ * The routes, one @koa/router per first path segment. A router tries every route's regexp in turn
+ * (56 of them here, 4–7 µs a request); a request is matched only against its own segment's few.
+ */
+export class RouteTable {
+  private readonly routers = new Map<string, Router>();
+
+  routerFor(path: string): Router {
+    const segment = firstSegment(path);
+    if (!/^[\w.-]+$/.test(segment)) throw new Error(`Route ${path}: the first path segment must be literal`);
+    let router = this.routers.get(segment);
+    if (!router) this.routers.set(segment, (router = new Router()));
+    return router;
+  }
+
+  /** Dispatches by first segment; each router answers 405 and OPTIONS for its own paths. A path no router has falls through (404). */
+  middleware(): Middleware {
+    const dispatch = new Map<string, Middleware>();
+    for (const [segment, router] of this.routers) {
+      const routes = router.routes() as Middleware;
+      const allowed = router.allowedMethods({ throw: true }) as Middleware;
+      dispatch.set(segment, (ctx, next) => routes(ctx, () => allowed(ctx, next)));
+    }
+    return (ctx, next) => (dispatch.get(firstSegment(ctx.path)) ?? ((_: Context, n: Next) => n()))(ctx, next);
+  }
 }
 
 /**
@@ -33,7 +66,8 @@ export interface RouteTarget {
  * unauthenticated caller learns nothing about the body rules, and every error uses the family's envelope.
  */
 export function defineRoute(target: RouteTarget, spec: RouteSpec, guards: Middleware[], handler: Middleware): void {
-  const { router, catalog, bodyLimitBytes } = target;
+  const { routes, catalog, bodyLimitBytes } = target;
+  const router = routes.routerFor(spec.path);
   catalog.push(spec);
   const chain: Middleware[] = [
     (ctx: Context, next: Next) => {

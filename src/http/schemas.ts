@@ -1,6 +1,7 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import { _, Ajv2020, type ErrorObject, type KeywordCxt, type KeywordDefinition, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import { ValidationFailed } from '../errors.js';
 import { projectRoot } from './projectRoot.js';
@@ -32,6 +33,31 @@ export function describeErrors(errors: ErrorObject[]): string[] {
   });
 }
 
+// ajv's own keyword (for its errors) and code-point counter. Required, not imported: these are
+// CommonJS modules whose `default` export an import would resolve differently under tsx and node.
+const require = createRequire(import.meta.url);
+const ajvLimitLength = (require('ajv/dist/vocabularies/validation/limitLength.js') as { default: KeywordDefinition }).default;
+const ucs2length = (require('ajv/dist/runtime/ucs2length.js') as { default: (s: string) => number }).default;
+
+/**
+ * ajv's minLength/maxLength, with the same errors, counting code points only when the UTF-16 length
+ * cannot decide: a string has at most `length` code points and at least half as many. ajv counts
+ * every time, one character at a time: 2–4 µs for a 450-character JWT, a tenth of what an
+ * introspection costs on top of bare Koa.
+ */
+export const lengthKeywords: KeywordDefinition = {
+  ...ajvLimitLength,
+  code(cxt: KeywordCxt) {
+    const { keyword, data, schemaCode, gen } = cxt;
+    const count = gen.scopeValue('func', { ref: ucs2length, code: _`require("ajv/dist/runtime/ucs2length").default` });
+    cxt.fail$data(
+      keyword === 'maxLength'
+        ? _`${data}.length > ${schemaCode} && ${count}(${data}) > ${schemaCode}`
+        : _`${data}.length < 2 * ${schemaCode} && ${count}(${data}) < ${schemaCode}`,
+    );
+  },
+};
+
 let shared: SchemaRegistry | undefined;
 
 /** Loads every JSON Schema under `schemas/` once; the OpenAPI document is built from the same files. */
@@ -40,6 +66,7 @@ export function loadSchemas(): SchemaRegistry {
   const root = join(projectRoot(), 'schemas');
   const ajv = new Ajv2020({ allErrors: true, strict: false, useDefaults: false, coerceTypes: false });
   addFormats(ajv);
+  ajv.removeKeyword('maxLength').removeKeyword('minLength').addKeyword(lengthKeywords);
   const all = new Map<string, Record<string, unknown>>();
   for (const file of walk(root)) {
     const schema = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
