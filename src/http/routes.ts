@@ -49,7 +49,10 @@ export class RouteTable {
     return router;
   }
 
-  /** Dispatches by first segment; each router answers 405 and OPTIONS for its own paths. A path no router has falls through (404). */
+  /**
+   * Dispatches by first segment; each router answers 405 and OPTIONS for its own paths. A path no
+   * router has falls through (404). Built once every route is defined.
+   */
   middleware(): Middleware {
     const dispatch = new Map<string, Middleware>();
     for (const [segment, router] of this.routers) {
@@ -57,7 +60,8 @@ export class RouteTable {
       const allowed = router.allowedMethods({ throw: true }) as Middleware;
       dispatch.set(segment, (ctx, next) => routes(ctx, () => allowed(ctx, next)));
     }
-    return (ctx, next) => (dispatch.get(firstSegment(ctx.path)) ?? ((_: Context, n: Next) => n()))(ctx, next);
+    const none: Middleware = (_ctx, next) => next();
+    return (ctx, next) => (dispatch.get(firstSegment(ctx.path)) ?? none)(ctx, next);
   }
 }
 
