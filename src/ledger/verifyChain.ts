@@ -51,19 +51,34 @@ export async function verifyLedgerHeads(
   const total = Number(await store.headPosition());
   let after = 0n; // the last position seen, for the gap check
   let count = 0;
-  let snapshot: LedgerHeads | undefined;
-  const fail = (e: { position: bigint; stream: string; revision: bigint; id: string }, problem: string) => ({
-    verdict: {
+  // The heads as they stood at `headsAt`, kept only for the streams that moved after it (undefined:
+  // begun after it), so that the memory grows with what changed since, not with the whole ledger.
+  let passed: bigint | undefined; // the last position at or before `headsAt`, once the walk went beyond it
+  const before = new Map<string, { hash: string; revision: bigint } | undefined>();
+  // Once the walk is over, winds `heads` back to `headsAt` in place: it has no other use by then.
+  const rewound = (): LedgerHeads => {
+    if (passed === undefined) return { position: after, streams: heads };
+    for (const [stream, head] of before) {
+      if (head) heads.set(stream, head);
+      else heads.delete(stream);
+    }
+    return { position: passed, streams: heads };
+  };
+  const fail = (e: { position: bigint; stream: string; revision: bigint; id: string }, problem: string) => {
+    const verdict = {
       ok: false,
       events: count,
       streams: heads.size,
       firstBreak: { position: e.position.toString(), stream: e.stream, revision: e.revision.toString(), eventId: e.id, problem },
-    },
-    heads: snapshot,
-  });
+    };
+    return { verdict, heads: passed === undefined ? undefined : rewound() };
+  };
   for await (const events of readAllPages(store)) {
     for (const e of events) {
-      if (options.headsAt !== undefined && !snapshot && e.position > options.headsAt) snapshot = { position: after, streams: new Map(heads) };
+      if (options.headsAt !== undefined && e.position > options.headsAt) {
+        passed ??= after;
+        if (!before.has(e.stream)) before.set(e.stream, heads.get(e.stream));
+      }
       if (dense && e.position !== after + 1n) {
         return fail(e, `gap in $all: expected position ${after + 1n}, found ${e.position} (an event was removed)`);
       }
@@ -78,5 +93,6 @@ export async function verifyLedgerHeads(
     }
     options.onProgress?.(count, total);
   }
-  return { verdict: { ok: true, events: count, streams: heads.size }, heads: snapshot ?? { position: after, streams: heads } };
+  const verdict = { ok: true, events: count, streams: heads.size };
+  return { verdict, heads: rewound() };
 }

@@ -27,6 +27,15 @@ describe('verifyLedgerHeads', () => {
     expect(heads!.streams.get('a')!.hash).to.equal(all[2]!.hash);
   });
 
+  it('winds back streams that moved more than once after the position, and drops those begun after it', async () => {
+    const store = await ledger();
+    const { heads } = await verifyLedgerHeads(store, { headsAt: 1n });
+    expect(heads!.position).to.equal(1n);
+    expect(plain(heads!.streams)).to.deep.equal({ a: 0n });
+    const first = (await store.readAll({ maxCount: 1 }))[0]!;
+    expect(heads!.streams.get('a')!.hash).to.equal(first.hash);
+  });
+
   it('without a position, or past the end, gives the heads at the end', async () => {
     const store = await ledger();
     for (const headsAt of [undefined, 100n]) {
