@@ -75,33 +75,25 @@ function cpuMeter(pid: number | undefined): (requests: number) => number | undef
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /**
- * Runs autocannon `runs` times after a short warm-up (discarded: JIT and caches), and reports the
- * median req/s with the p50/p99 of that run.
+ * One autocannon run of 5 s (or `options.duration`) after a short warm-up (discarded: JIT and
+ * caches), with the server's CPU per request. Repeated runs and their median are `paired`'s, in run.ts.
  */
-export async function measure(name: string, options: autocannon.Options, runs = 3, warmupSeconds = 1, serverPid?: number): Promise<LoadResult> {
+export async function measure(name: string, options: autocannon.Options, warmupSeconds = 1, serverPid?: number): Promise<LoadResult> {
   if (warmupSeconds > 0) await autocannon({ connections: 50, ...options, duration: warmupSeconds });
-  const results: autocannon.Result[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const cpuPerRequest = cpuMeter(serverPid);
-    const r = await autocannon({ connections: 50, duration: 5, ...options });
-    results.push(r);
-    const us = cpuPerRequest(r.requests.total);
-    if (us !== undefined) cpu.push(us);
-  }
-  const rps = results.map((r) => r.requests.average);
-  const mid = results[rps.indexOf(median(rps))]!;
+  const cpuPerRequest = cpuMeter(serverPid);
+  const r = await autocannon({ connections: 50, duration: 5, ...options });
+  const us = cpuPerRequest(r.requests.total);
   const out = {
     name,
-    reqPerSec: Math.round(median(rps)),
-    ...(cpu.length ? { cpuUsPerRequest: Math.round(median(cpu)) } : {}),
-    p50: mid.latency.p50,
-    p99: mid.latency.p99,
-    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
-    runs: rps.map(Math.round),
+    reqPerSec: Math.round(r.requests.average),
+    ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}),
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    non2xx: r.non2xx,
+    runs: [Math.round(r.requests.average)],
   };
   const cpuNote = out.cpuUsPerRequest !== undefined ? `, server CPU ${out.cpuUsPerRequest} µs/request` : '';
-  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s (runs ${out.runs.join(', ')})${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
+  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
   return out;
 }
 

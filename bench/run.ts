@@ -34,7 +34,7 @@ async function main() {
   log('bare Koa baseline (same body parser, same request shape)');
   const koa = await startProcess(['--import', 'tsx', 'bench/bareKoa.ts'], {}, '/');
   const bareOpts = { ...opts, url: `${koa.url}/`, method: 'POST' as const, headers: FORM, body: form({ token: 'x'.repeat(300) }) };
-  const bareRun = (warmup: number) => measure('bare Koa POST', bareOpts, 1, warmup, koa.child.pid);
+  const bareRun = (warmup: number) => measure('bare Koa POST', bareOpts, warmup, koa.child.pid);
   const bareRuns: LoadResult[] = [await bareRun(1)];
   let svcPid: number | undefined;
   const ratios: Record<string, number[]> = {};
@@ -55,7 +55,7 @@ async function main() {
       non2xx: results.reduce((n, r) => n + r.non2xx, 0),
     };
   };
-  const scenario = (name: string, options: autocannon.Options, runs = RUNS) => paired(name, (i) => measure(name, options, 1, i === 0 ? 1 : 0, svcPid), runs);
+  const scenario = (name: string, options: autocannon.Options, runs = RUNS) => paired(name, (i) => measure(name, options, i === 0 ? 1 : 0, svcPid), runs);
 
   log(`token-ledger, embedded SQLite (synchronous=FULL), ${CREDENTIALS} credentials`);
   const svc = await startLedger(CREDENTIALS);
@@ -115,7 +115,7 @@ async function main() {
     const families = await Promise.all(Array.from({ length: 50 }, adminLogin));
     // Each family rotates in turn: one run, no warm-up (a warm-up would spend the families' tokens).
     const refreshOpts: autocannon.Options = { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) };
-    results.refresh = await paired('refresh_token rotation', () => measure('refresh_token rotation', refreshOpts, 1, 0, svcPid), 1);
+    results.refresh = await paired('refresh_token rotation', () => measure('refresh_token rotation', refreshOpts, 0, svcPid), 1);
   }
 
   if (want('isolation')) {
@@ -129,7 +129,7 @@ async function main() {
       }
     });
     const started = Date.now();
-    results.isolated = await paired('introspect under 20 concurrent logins', () => measure('introspect under 20 concurrent logins', introspectOpts, 1, 1, svcPid), 1);
+    results.isolated = await paired('introspect under 20 concurrent logins', () => measure('introspect under 20 concurrent logins', introspectOpts, 1, svcPid), 1);
     curves.isolated = await latencyCurve('introspect under 20 concurrent logins', introspectOpts, RATES, svcPid, RUNS, DURATION);
     stopLogins = true;
     await Promise.all(loginLoops);

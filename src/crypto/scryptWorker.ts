@@ -6,6 +6,7 @@ import { scryptSync } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
+import { messageOf } from '../errors.js';
 import type { ScryptJob, ScryptReply } from './scryptThreads.js';
 
 lowerPriority((workerData as { nice: number }).nice);
@@ -15,7 +16,7 @@ parentPort!.on('message', (job: ScryptJob) => {
   try {
     reply = { key: scryptSync(job.password, job.salt, job.keylen, { N: job.N, r: job.r, p: job.p }) };
   } catch (error) {
-    reply = { error: error instanceof Error ? error.message : 'scrypt failed' };
+    reply = { error: messageOf(error) };
   }
   parentPort!.postMessage(reply);
 });

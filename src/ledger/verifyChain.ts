@@ -23,11 +23,7 @@ export interface LedgerHeads {
   streams: Map<string, { revision: bigint; hash: string }>;
 }
 
-type VerifyOptions = {
-  /** Check that `$all` positions have no gaps: by default, for the stores whose positions are dense (SQLite). */
-  densePositions?: boolean;
-  onProgress?: (done: number, total: number) => void;
-};
+type VerifyOptions = { onProgress?: (done: number, total: number) => void };
 
 /**
  * Recomputes every stream's hash chain and checks that `$all` positions have no gaps (for stores
@@ -46,7 +42,8 @@ export async function verifyLedgerHeads(
   store: EventStore,
   options: VerifyOptions & { headsAt?: bigint } = {},
 ): Promise<{ verdict: VerifyResult; heads?: LedgerHeads }> {
-  const dense = options.densePositions ?? store.kind === 'sqlite';
+  // Only SQLite's positions are dense (EventStoreDB's are commit positions), so only there is a gap a removal.
+  const dense = store.kind === 'sqlite';
   const heads = new Map<string, { hash: string; revision: bigint }>();
   const total = Number(await store.headPosition());
   let after = 0n; // the last position seen, for the gap check
