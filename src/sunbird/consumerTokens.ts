@@ -11,12 +11,12 @@ const encoder = new TextEncoder();
 
 /** v1: header exactly `{"alg":"HS256"}` (no typ), claims `{iss, iat}`, the secret's bytes as the raw HMAC key. */
 export function signConsumerTokenV1(key: string, iat: number, secret: string): Promise<string> {
-  return Promise.resolve(signCompact({ alg: 'HS256' }, { iss: key, iat }, { alg: 'HS256', key: secret }));
+  return signCompact({ alg: 'HS256' }, { iss: key, iat }, { alg: 'HS256', key: secret });
 }
 
 /** v2: header `{"alg":"RS256","kid":…}`, claims `{iss, iat}`. */
 export function signConsumerTokenV2(key: string, iat: number, kid: string, privateKey: KeyObject): Promise<string> {
-  return Promise.resolve(signCompact({ alg: 'RS256', kid }, { iss: key, iat }, { alg: 'RS256', key: privateKey }));
+  return signCompact({ alg: 'RS256', kid }, { iss: key, iat }, { alg: 'RS256', key: privateKey });
 }
 
 /** Reads the header and claims without trusting them; undefined for anything that is not a Sunbird-shaped JWT. */
