@@ -1,11 +1,7 @@
-import { randomFillSync } from 'node:crypto';
+import { randomView } from './crypto/randomPool.js';
 
 /** A UUID as this service writes ids: lower-case hex (any version). */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-// Random bytes are drawn in blocks, as node's randomUUID does: one syscall per 256 ids.
-const pool = Buffer.alloc(16 * 256);
-let offset = pool.length;
 
 /**
  * A time-ordered UUID (version 7, RFC 9562): 48 bits of milliseconds, then 74 random bits.
@@ -18,12 +14,7 @@ let offset = pool.length;
  * which every token here already carries in `iat`.
  */
 export function timeOrderedId(at: Date | number = Date.now()): string {
-  if (offset === pool.length) {
-    randomFillSync(pool);
-    offset = 0;
-  }
-  const b = pool.subarray(offset, offset + 16);
-  offset += 16;
+  const b = randomView(16);
   const t = typeof at === 'number' ? at : at.getTime();
   const ms = Number.isFinite(t) ? t : Date.now();
   b.writeUIntBE(Math.max(0, Math.min(ms, 2 ** 48 - 1)), 0, 6);

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomView } from './randomPool.js';
 import { scryptOnPool, type Derive } from './scryptThreads.js';
 import { crc32 } from 'node:zlib';
 
@@ -82,7 +83,7 @@ export class SecretBox {
   }
 
   seal(plain: string | Buffer): string {
-    const iv = randomBytes(12);
+    const iv = randomView(12); // used at once: the cipher copies it, and so does its encoding below
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
     return ['v1', iv, cipher.getAuthTag(), ct].map((x) => (typeof x === 'string' ? x : x.toString('base64url'))).join('.');

@@ -1,5 +1,5 @@
 import type { Decider, DomainEvent } from './decider.js';
-import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision } from './eventStore.js';
+import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventStore.js';
 import { timeOrderedId } from '../ids.js';
 
 export interface CommandContext {
@@ -34,12 +34,13 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command | ((state: State) => Command),
   context: CommandContext,
   validate?: EventValidator,
-  options: { streamIsNew?: boolean } = {},
+  options: { streamIsNew?: boolean; recorded?: readonly RecordedEvent[] } = {},
 ): Promise<HandledCommand<State, Event>> {
   for (let attempt = 1; ; attempt++) {
     // A stream named by a fresh random id cannot exist yet: skip the read, and let `no_stream`
-    // prove it. If it does exist after all, the conflict sends us round the normal loop.
-    const recorded = options.streamIsNew && attempt === 1 ? [] : await store.readStream(stream);
+    // prove it. A caller that has just read the stream passes what it read. Either way, if the
+    // stream has moved on, the conflict sends us round the normal loop, which reads it afresh.
+    const recorded = attempt > 1 ? await store.readStream(stream) : options.streamIsNew ? [] : (options.recorded ?? (await store.readStream(stream)));
     const state = foldEvents(decider, recorded);
     const expected: ExpectedRevision = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1]!.revision;
     const cmd = typeof command === 'function' ? (command as (s: State) => Command)(state) : command;

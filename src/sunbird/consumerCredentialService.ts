@@ -85,7 +85,8 @@ export class ConsumerCredentialService {
     const { store, clock, runner, validateEvent } = this.deps;
     const stream = consumerStream(consumer, key);
     for (let attempt = 1; ; attempt++) {
-      const state = await this.stateOf(stream);
+      const recorded = await store.readStream(stream);
+      const state = foldEvents(consumerDecider, recorded);
       const now = clock.now();
       const iat = Math.max(Math.floor(now.getTime() / 1000), state.status === 'registered' ? state.lastIat + 1 : 0);
       // Signing is async, so it happens before the pure decision; the decider refuses a stale signature.
@@ -110,6 +111,7 @@ export class ConsumerCredentialService {
           },
           ctx,
           validateEvent,
+          { recorded },
         );
         // Read-your-writes: the token can be introspected as soon as it is returned.
         await runner.waitFor(result.position);

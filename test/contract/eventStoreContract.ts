@@ -87,8 +87,13 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       it('reads one stream forwards and backwards, from a revision, with a max count', async () => {
         const stream = s('r');
         await store.append(stream, [0, 1, 2, 3].map((n) => event('N', { n })), 'no_stream');
+        const whole = await store.readStream(stream);
+        expect(whole.map((e) => e.data.n)).to.deep.equal([0, 1, 2, 3]);
+        expect(whole.map((e) => e.revision)).to.deep.equal([0n, 1n, 2n, 3n]);
         const fwd = await store.readStream(stream, { fromRevision: 1n, maxCount: 2 });
         expect(fwd.map((e) => e.data.n)).to.deep.equal([1, 2]);
+        expect((await store.readStream(stream, { fromRevision: 2n })).map((e) => e.data.n)).to.deep.equal([2, 3]);
+        expect((await store.readStream(stream, { maxCount: 3 })).map((e) => e.data.n)).to.deep.equal([0, 1, 2]);
         const back = await store.readStream(stream, { direction: 'backwards', maxCount: 2 });
         expect(back.map((e) => e.data.n)).to.deep.equal([3, 2]);
         expect(back[0]!.revision).to.equal(3n);
