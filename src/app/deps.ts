@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { SecretBox } from '../crypto/secrets.js';
 import type { KeyRing } from '../keys/keyRing.js';
-import type { EventValidator } from '../ledger/commandHandler.js';
+import type { EventValidator, StreamStates } from '../ledger/commandHandler.js';
 import type { EventStore } from '../ledger/eventStore.js';
 import type { Logger } from '../logger.js';
 import type { ReadModelDb } from '../readmodels/projection.js';
@@ -24,4 +24,6 @@ export interface Deps {
   clock: Clock;
   logger: Logger;
   validateEvent: EventValidator;
+  /** Folded states of the streams decided on lately, shared by the services that pass it to handleCommand. */
+  states: StreamStates;
 }

@@ -8,7 +8,7 @@ import { createApp, type App } from '../http/app.js';
 import { loadSchemas } from '../http/schemas.js';
 import { KeyRing } from '../keys/keyRing.js';
 import { loadMasterKey } from '../keys/masterKey.js';
-import type { EventValidator } from '../ledger/commandHandler.js';
+import { StreamStates, type EventValidator } from '../ledger/commandHandler.js';
 import type { EventStore } from '../ledger/eventStore.js';
 import type { LifecycleBus } from '../bus/lifecycleBus.js';
 import { LifecycleRelay } from '../bus/relay.js';
@@ -61,7 +61,7 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
   await rebuildIfEmpty(store, db, runner, logger);
   const keys = new KeyRing(store, box, clock);
   const relay = new LifecycleRelay(store, bus, db, { topics: config.topics, source: config.issuer, logger });
-  const deps: Deps = { config, store, bus, relay, db, runner, keys, box, clock, logger, validateEvent: eventValidator() };
+  const deps: Deps = { config, store, bus, relay, db, runner, keys, box, clock, logger, validateEvent: eventValidator(), states: new StreamStates() };
   const system = { actor: 'system', correlationId: `startup-${process.pid}`, time: clock.now().toISOString() };
 
   await keys.load();

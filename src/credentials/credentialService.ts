@@ -88,7 +88,7 @@ export class CredentialService {
 
   private run(id: string, command: CredentialCommand | ((s: ReturnType<typeof initialCredentialState>) => CredentialCommand), ctx: CommandContext) {
     const streamIsNew = typeof command !== 'function' && command.type === 'IssueCredential';
-    return handleCommand(this.deps.store, credentialStream(id), credentialDecider, command, ctx, this.deps.validateEvent, { streamIsNew });
+    return handleCommand(this.deps.store, credentialStream(id), credentialDecider, command, ctx, this.deps.validateEvent, { streamIsNew, states: this.deps.states });
   }
 
   async issueAccessToken(input: IssueAccessInput, ctx: CommandContext): Promise<IssuedAccessToken> {

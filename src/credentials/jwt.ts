@@ -1,6 +1,7 @@
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { createHmac, sign, type KeyObject } from 'node:crypto';
 import type { KeyRing } from '../keys/keyRing.js';
+import { setBounded } from '../boundedMap.js';
 
 type SigningKey = { alg: string; key: KeyObject | Uint8Array | string };
 
@@ -89,8 +90,7 @@ export class VerifiedJwtCache {
     }
     const claims = await verifyJwt(this.ring, token, options);
     if (claims && claims.exp !== undefined) {
-      if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-      this.entries.set(token, claims);
+      setBounded(this.entries, token, claims, this.maxEntries);
     }
     return claims;
   }

@@ -1,5 +1,6 @@
 import type { Decider, DomainEvent } from './decider.js';
-import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision, type RecordedEvent } from './eventStore.js';
+import { setBounded } from '../boundedMap.js';
+import { isWrongExpectedRevision, type EventMetadata, type EventStore, type ExpectedRevision } from './eventStore.js';
 import { timeOrderedId } from '../ids.js';
 
 export interface CommandContext {
@@ -23,9 +24,63 @@ export type EventValidator = (event: DomainEvent) => void;
 
 const MAX_ATTEMPTS = 5;
 
+/** A stream's state as of a revision (`no_stream`: it has no events yet). */
+export interface LoadedStream<State> {
+  state: State;
+  expected: ExpectedRevision;
+}
+
+type Folder<State> = { initialState(): State; evolve(state: State, event: never): State };
+
+/**
+ * The folded states of streams this process decided on lately, so that loading a stream reads only
+ * the events appended since (a refresh family's stream grows by one event a rotation: folding it
+ * whole made each rotation cost more than the one before). A state is kept per decider, since one
+ * stream may be folded by more than one. States are never mutated (`evolve` returns new ones), so
+ * they can be shared. Events appended by another process are read as the tail, like any other.
+ */
+export class StreamStates {
+  private readonly entries = new Map<string, { folder: object; state: unknown; revision: bigint }>();
+
+  constructor(private readonly maxEntries = 10_000) {}
+
+  get<State>(stream: string, folder: Folder<State>): { state: State; revision: bigint } | undefined {
+    const entry = this.entries.get(stream);
+    return entry && entry.folder === folder ? (entry as { state: State; revision: bigint }) : undefined;
+  }
+
+  set<State>(stream: string, folder: Folder<State>, state: State, revision: bigint): void {
+    this.entries.delete(stream); // the most recently used goes last, and is evicted last
+    setBounded(this.entries, stream, { folder, state, revision }, this.maxEntries);
+  }
+}
+
+/** Reads a stream and folds it, or with `states`, only what was appended since the state kept. */
+export async function loadStream<State, Event extends DomainEvent>(
+  store: EventStore,
+  stream: string,
+  decider: { initialState(): State; evolve(state: State, event: Event): State },
+  states?: StreamStates,
+): Promise<LoadedStream<State>> {
+  const kept = states?.get(stream, decider);
+  const recorded = await store.readStream(stream, kept ? { fromRevision: kept.revision + 1n } : undefined);
+  const last = recorded[recorded.length - 1];
+  if (!kept && !last) return { state: decider.initialState(), expected: 'no_stream' };
+  let state = kept ? kept.state : decider.initialState();
+  for (const e of recorded) state = decider.evolve(state, { type: e.type, data: e.data } as Event);
+  const revision = last ? last.revision : kept!.revision;
+  states?.set(stream, decider, state, revision);
+  return { state, expected: revision };
+}
+
 /**
  * Read the stream, fold `evolve`, `decide`, append with the revision the decision was based on.
  * Only a version conflict is retried, a bounded number of times; any other error goes up as is.
+ *
+ * Options: `streamIsNew` skips the first read of a stream named by a fresh random id (it cannot
+ * exist yet, and `no_stream` proves it); `loaded` is the caller's own load of the stream, just
+ * made; `states` keeps folded states between commands (see StreamStates). Whenever the stream has
+ * moved on in between, the append conflicts and the retry loads the stream afresh.
  */
 export async function handleCommand<State, Command, Event extends DomainEvent>(
   store: EventStore,
@@ -34,24 +89,28 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   command: Command | ((state: State) => Command),
   context: CommandContext,
   validate?: EventValidator,
-  options: { streamIsNew?: boolean; recorded?: readonly RecordedEvent[] } = {},
+  options: { streamIsNew?: boolean; loaded?: LoadedStream<State>; states?: StreamStates } = {},
 ): Promise<HandledCommand<State, Event>> {
   for (let attempt = 1; ; attempt++) {
-    // A stream named by a fresh random id cannot exist yet: skip the read, and let `no_stream`
-    // prove it. A caller that has just read the stream passes what it read. Either way, if the
-    // stream has moved on, the conflict sends us round the normal loop, which reads it afresh.
-    const recorded = attempt > 1 ? await store.readStream(stream) : options.streamIsNew ? [] : (options.recorded ?? (await store.readStream(stream)));
-    const state = foldEvents(decider, recorded);
-    const expected: ExpectedRevision = recorded.length === 0 ? 'no_stream' : recorded[recorded.length - 1]!.revision;
+    const { state, expected } =
+      attempt === 1 && options.streamIsNew
+        ? { state: decider.initialState(), expected: 'no_stream' as const }
+        : attempt === 1 && options.loaded
+          ? options.loaded
+          : await loadStream(store, stream, decider, options.states);
     const cmd = typeof command === 'function' ? (command as (s: State) => Command)(state) : command;
     const events = decider.decide(cmd, state);
     if (events.length === 0) {
-      return { state, events, nextRevision: recorded.length === 0 ? -1n : (expected as bigint) };
+      return { state, events, nextRevision: expected === 'no_stream' ? -1n : (expected as bigint) };
     }
     events.forEach((e) => validate?.(e));
     try {
       const result = await store.append(stream, events.map((e) => toNewEvent(e, context)), expected);
-      return { state: events.reduce(decider.evolve, state), events, ...result };
+      const next = events.reduce(decider.evolve, state);
+      // A new stream (an access token, mostly) is kept only once it is decided on again: kept at
+      // birth, a stream of tokens issued in bulk would evict the families being rotated.
+      if (!(attempt === 1 && options.streamIsNew)) options.states?.set(stream, decider, next, result.nextRevision);
+      return { state: next, events, ...result };
     } catch (error) {
       if (!isWrongExpectedRevision(error) || attempt >= MAX_ATTEMPTS) throw error;
     }

@@ -1,5 +1,6 @@
 import type { ProjectedEvent } from '../ledger/eventStore.js';
 import type { ProjectionRunner } from './projectionRunner.js';
+import { setBounded } from '../boundedMap.js';
 
 /**
  * Read-model rows kept in memory, keyed by id. A row stays until an event naming that id is
@@ -28,8 +29,7 @@ export class RowCache<V> {
   }
 
   set(key: string, value: V): V {
-    if (this.rows.size >= this.max) this.rows.delete(this.rows.keys().next().value!);
-    this.rows.set(key, value);
+    setBounded(this.rows, key, value, this.max);
     return value;
   }
 }

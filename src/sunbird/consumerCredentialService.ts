@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import type { Revoker } from '../credentials/credentialService.js';
 import { randomAlphanumeric, sha256Hex } from '../crypto/secrets.js';
-import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import { handleCommand, loadStream, type CommandContext } from '../ledger/commandHandler.js';
 import {
   CONSUMER_CREDENTIAL_KIND,
   consumerStream,
@@ -82,11 +82,11 @@ export class ConsumerCredentialService {
     ctx: CommandContext,
     sign: (state: ConsumerState, iat: number) => Promise<SignedToken>,
   ): Promise<RegisteredConsumerCredential> {
-    const { store, clock, runner, validateEvent } = this.deps;
+    const { store, clock, runner, validateEvent, states } = this.deps;
     const stream = consumerStream(consumer, key);
     for (let attempt = 1; ; attempt++) {
-      const recorded = await store.readStream(stream);
-      const state = foldEvents(consumerDecider, recorded);
+      const loaded = await loadStream(store, stream, consumerDecider, states);
+      const state = loaded.state;
       const now = clock.now();
       const iat = Math.max(Math.floor(now.getTime() / 1000), state.status === 'registered' ? state.lastIat + 1 : 0);
       // Signing is async, so it happens before the pure decision; the decider refuses a stale signature.
@@ -111,7 +111,7 @@ export class ConsumerCredentialService {
           },
           ctx,
           validateEvent,
-          { recorded },
+          { loaded, states },
         );
         // Read-your-writes: the token can be introspected as soon as it is returned.
         await runner.waitFor(result.position);
@@ -131,6 +131,7 @@ export class ConsumerCredentialService {
       { type: 'RevokeConsumerCredential', credentialId: credential.id, reason, now: this.deps.clock.now() },
       ctx,
       this.deps.validateEvent,
+      { states: this.deps.states },
     );
     return result.position;
   };
@@ -173,6 +174,6 @@ export class ConsumerCredentialService {
   }
 
   private async stateOf(stream: string): Promise<ConsumerState> {
-    return foldEvents(consumerDecider, await this.deps.store.readStream(stream));
+    return (await loadStream(this.deps.store, stream, consumerDecider, this.deps.states)).state;
   }
 }

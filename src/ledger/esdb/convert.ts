@@ -13,6 +13,7 @@ import {
 } from '@eventstore/db-client';
 import type { EventMetadata, ExpectedRevision, NewEvent, RecordedEvent } from '../eventStore.js';
 import { eventHash } from '../hashChain.js';
+import { setBounded } from '../../boundedMap.js';
 
 /** The ledger's own fields, kept inside the ESDB event metadata next to the port's metadata. */
 export interface LedgerStamp {
@@ -99,8 +100,7 @@ export class PositionBook {
 
   remember(p: Position | undefined): void {
     if (!p || p.prepare === p.commit || this.prepares.has(p.commit)) return;
-    this.prepares.set(p.commit, p.prepare);
-    if (this.prepares.size > this.capacity) this.prepares.delete(this.prepares.keys().next().value!);
+    setBounded(this.prepares, p.commit, p.prepare, this.capacity);
   }
 
   full(commit: bigint): Position {

@@ -36,6 +36,7 @@ import {
   toVendorRevision,
 } from './convert.js';
 import { esdbSubscription } from './esdbSubscription.js';
+import { setBounded } from '../../boundedMap.js';
 
 /** `LEDGER_EVENTSTORE` values this adapter serves: `esdb://…` or `esdb+discover://…`. */
 export const isEsdbConnectionString = (value: string) => /^esdb(\+discover)?:\/\//.test(value);
@@ -212,8 +213,7 @@ export class EsdbEventStore implements EventStore {
     const known = this.heads.get(stream);
     if (!top || (known && known.revision >= top.revision)) return;
     this.heads.delete(stream);
-    this.heads.set(stream, { revision: top.revision, hash: top.hash });
-    if (this.heads.size > 10_000) this.heads.delete(this.heads.keys().next().value!);
+    setBounded(this.heads, stream, { revision: top.revision, hash: top.hash }, 10_000);
   }
 
   private recorded(read: Array<ResolvedEvent | AllStreamResolvedEvent>): RecordedEvent[] {
