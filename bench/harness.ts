@@ -15,8 +15,12 @@ export interface LoadResult {
   p50: number;
   p99: number;
   non2xx: number;
+  /** req/s of each run behind the figures (set by `paired` in run.ts). */
   runs: number[];
 }
+
+/** One run's figures: `measure`'s result, before `paired` gathers runs. */
+export type RunResult = Omit<LoadResult, 'runs'>;
 
 export { startProcess };
 
@@ -78,7 +82,7 @@ export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor
  * One autocannon run of 5 s (or `options.duration`) after a short warm-up (discarded: JIT and
  * caches), with the server's CPU per request. Repeated runs and their median are `paired`'s, in run.ts.
  */
-export async function measure(name: string, options: autocannon.Options, warmupSeconds = 1, serverPid?: number): Promise<LoadResult> {
+export async function measure(name: string, options: autocannon.Options, warmupSeconds = 1, serverPid?: number): Promise<RunResult> {
   if (warmupSeconds > 0) await autocannon({ connections: 50, ...options, duration: warmupSeconds });
   const cpuPerRequest = cpuMeter(serverPid);
   const r = await autocannon({ connections: 50, duration: 5, ...options });
@@ -90,7 +94,6 @@ export async function measure(name: string, options: autocannon.Options, warmupS
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
-    runs: [Math.round(r.requests.average)],
   };
   const cpuNote = out.cpuUsPerRequest !== undefined ? `, server CPU ${out.cpuUsPerRequest} µs/request` : '';
   process.stderr.write(`  ${name}: ${out.reqPerSec} req/s${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);

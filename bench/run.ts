@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { createClient, FORM, form, latencyCurve, login, measure, median, rotationRequests, rssMb, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult } from './harness.js';
+import { createClient, FORM, form, latencyCurve, login, measure, median, rotationRequests, rssMb, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult, type RunResult } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 100_000);
@@ -35,11 +35,11 @@ async function main() {
   const koa = await startProcess(['--import', 'tsx', 'bench/bareKoa.ts'], {}, '/');
   const bareOpts = { ...opts, url: `${koa.url}/`, method: 'POST' as const, headers: FORM, body: form({ token: 'x'.repeat(300) }) };
   const bareRun = (warmup: number) => measure('bare Koa POST', bareOpts, warmup, koa.child.pid);
-  const bareRuns: LoadResult[] = [await bareRun(1)];
+  const bareRuns: RunResult[] = [await bareRun(1)];
   let svcPid: number | undefined;
   const ratios: Record<string, number[]> = {};
-  const paired = async (name: string, run: (i: number) => Promise<LoadResult>, runs: number): Promise<LoadResult> => {
-    const results: LoadResult[] = [];
+  const paired = async (name: string, run: (i: number) => Promise<RunResult>, runs: number): Promise<LoadResult> => {
+    const results: RunResult[] = [];
     for (let i = 0; i < runs; i++) {
       const bare = await bareRun(0);
       bareRuns.push(bare);

@@ -5,6 +5,13 @@ import { setBounded } from '../boundedMap.js';
 
 type SigningKey = { alg: string; key: KeyObject | Uint8Array | string };
 
+/** How node's `sign` is called for each public-key algorithm. */
+const PUBLIC_KEY_SIGNING = new Map<string, { digest: string | null; dsaEncoding?: 'ieee-p1363' }>([
+  ['ES256', { digest: 'sha256', dsaEncoding: 'ieee-p1363' }],
+  ['RS256', { digest: 'sha256' }],
+  ['EdDSA', { digest: null }],
+]);
+
 /**
  * A JWS compact serialisation signed with node:crypto directly: node's sign is about 4x cheaper
  * than the WebCrypto path jose takes (45 µs against 180-220 µs for ES256, measured on the benchmark
@@ -18,11 +25,11 @@ type SigningKey = { alg: string; key: KeyObject | Uint8Array | string };
 export function signCompact(header: Record<string, unknown>, claims: object, key: SigningKey): Promise<string> {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   if (key.alg === 'HS256') return Promise.resolve(`${input}.${createHmac('sha256', key.key).update(input).digest('base64url')}`);
-  const digest = key.alg === 'EdDSA' ? null : 'sha256';
-  const options = key.alg === 'ES256' ? { key: key.key as KeyObject, dsaEncoding: 'ieee-p1363' as const } : key.alg === 'RS256' || key.alg === 'EdDSA' ? (key.key as KeyObject) : undefined;
-  if (options === undefined) return Promise.reject(new Error(`Unsupported signing algorithm ${key.alg}`));
+  const how = PUBLIC_KEY_SIGNING.get(key.alg);
+  if (!how) return Promise.reject(new Error(`Unsupported signing algorithm ${key.alg}`));
+  const options = { key: key.key as KeyObject, dsaEncoding: how.dsaEncoding };
   return new Promise((resolve, reject) => {
-    sign(digest, Buffer.from(input), options, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)));
+    sign(how.digest, Buffer.from(input), options, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)));
   });
 }
 

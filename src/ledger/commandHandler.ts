@@ -64,11 +64,9 @@ export async function loadStream<State, Event extends DomainEvent>(
 ): Promise<LoadedStream<State>> {
   const kept = states?.get(stream, decider);
   const recorded = await store.readStream(stream, kept ? { fromRevision: kept.revision + 1n } : undefined);
-  const last = recorded[recorded.length - 1];
-  if (!kept && !last) return { state: decider.initialState(), expected: 'no_stream' };
-  let state = kept ? kept.state : decider.initialState();
-  for (const e of recorded) state = decider.evolve(state, { type: e.type, data: e.data } as Event);
-  const revision = last ? last.revision : kept!.revision;
+  const state = foldEvents(decider, recorded, kept?.state);
+  const revision = recorded.length > 0 ? recorded[recorded.length - 1]!.revision : kept?.revision;
+  if (revision === undefined) return { state, expected: 'no_stream' };
   states?.set(stream, decider, state, revision);
   return { state, expected: revision };
 }
@@ -92,12 +90,12 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   options: { streamIsNew?: boolean; loaded?: LoadedStream<State>; states?: StreamStates } = {},
 ): Promise<HandledCommand<State, Event>> {
   for (let attempt = 1; ; attempt++) {
-    const { state, expected } =
-      attempt === 1 && options.streamIsNew
-        ? { state: decider.initialState(), expected: 'no_stream' as const }
-        : attempt === 1 && options.loaded
-          ? options.loaded
-          : await loadStream(store, stream, decider, options.states);
+    const unread = attempt === 1 && options.streamIsNew;
+    const { state, expected } = unread
+      ? { state: decider.initialState(), expected: 'no_stream' as const }
+      : attempt === 1 && options.loaded
+        ? options.loaded
+        : await loadStream(store, stream, decider, options.states);
     const cmd = typeof command === 'function' ? (command as (s: State) => Command)(state) : command;
     const events = decider.decide(cmd, state);
     if (events.length === 0) {
@@ -109,7 +107,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       const next = events.reduce(decider.evolve, state);
       // A new stream (an access token, mostly) is kept only once it is decided on again: kept at
       // birth, a stream of tokens issued in bulk would evict the families being rotated.
-      if (!(attempt === 1 && options.streamIsNew)) options.states?.set(stream, decider, next, result.nextRevision);
+      if (!unread) options.states?.set(stream, decider, next, result.nextRevision);
       return { state: next, events, ...result };
     } catch (error) {
       if (!isWrongExpectedRevision(error) || attempt >= MAX_ATTEMPTS) throw error;
@@ -117,11 +115,13 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
   }
 }
 
+/** Folds `recorded` onto `from` (by default the decider's initial state). */
 export function foldEvents<State, Event extends DomainEvent>(
   decider: { initialState(): State; evolve(state: State, event: Event): State },
   recorded: ReadonlyArray<{ type: string; data: object }>,
+  from: State = decider.initialState(),
 ): State {
-  return recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event), decider.initialState());
+  return recorded.reduce((s, e) => decider.evolve(s, { type: e.type, data: e.data } as Event), from);
 }
 
 export function toNewEvent(event: DomainEvent, context: CommandContext, schemaVersion = 1) {
