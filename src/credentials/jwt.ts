@@ -1,16 +1,12 @@
 import { decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
-import { createHmac, sign, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject } from 'node:crypto';
+import { PUBLIC_KEY_SIGNING, SigningThread } from './signing.js';
 import type { KeyRing } from '../keys/keyRing.js';
 import { setBounded } from '../boundedMap.js';
 
 type SigningKey = { alg: string; key: KeyObject | Uint8Array | string };
 
-/** How node's `sign` is called for each public-key algorithm. */
-const PUBLIC_KEY_SIGNING = new Map<string, { digest: string | null; dsaEncoding?: 'ieee-p1363' }>([
-  ['ES256', { digest: 'sha256', dsaEncoding: 'ieee-p1363' }],
-  ['RS256', { digest: 'sha256' }],
-  ['EdDSA', { digest: null }],
-]);
+const signingThread = new SigningThread();
 
 /**
  * A JWS compact serialisation signed with node:crypto directly: node's sign is about 4x cheaper
@@ -18,19 +14,14 @@ const PUBLIC_KEY_SIGNING = new Map<string, { digest: string | null; dsaEncoding?
  * machine), and for HS256 it spares WebCrypto's key import on every token (a quarter of a Sunbird v1
  * registration's CPU before). Every token signed here is verified with jose in the tests.
  *
- * HMAC is signed in line (about 2 µs). The public-key algorithms are signed on libuv's thread pool
- * (node's `sign` with a callback): ES256 costs the event loop about 7 µs that way instead of 26-54
- * µs, so the loop serves other requests while a token is being signed.
+ * HMAC is signed in line (about 2 µs). The public-key algorithms are signed in the signing thread
+ * (SigningThread), so the event loop serves other requests while tokens are being signed.
  */
 export function signCompact(header: Record<string, unknown>, claims: object, key: SigningKey): Promise<string> {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
   if (key.alg === 'HS256') return Promise.resolve(`${input}.${createHmac('sha256', key.key).update(input).digest('base64url')}`);
-  const how = PUBLIC_KEY_SIGNING.get(key.alg);
-  if (!how) return Promise.reject(new Error(`Unsupported signing algorithm ${key.alg}`));
-  const options = { key: key.key as KeyObject, dsaEncoding: how.dsaEncoding };
-  return new Promise((resolve, reject) => {
-    sign(how.digest, Buffer.from(input), options, (error, signature) => (error ? reject(error) : resolve(`${input}.${signature.toString('base64url')}`)));
-  });
+  if (!PUBLIC_KEY_SIGNING.has(key.alg)) return Promise.reject(new Error(`Unsupported signing algorithm ${key.alg}`));
+  return signingThread.sign(key.alg, key.key as KeyObject, input);
 }
 
 /** Signs with the ring's current key of `group`. */

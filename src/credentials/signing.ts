@@ -1,0 +1,104 @@
+import type { KeyObject } from 'node:crypto';
+import type { Worker } from 'node:worker_threads';
+import { spawnWorker } from '../workers/spawnWorker.js';
+
+/** How node's `sign` is called for each public-key algorithm. */
+export const PUBLIC_KEY_SIGNING = new Map<string, { digest: string | null; dsaEncoding?: 'ieee-p1363' }>([
+  ['ES256', { digest: 'sha256', dsaEncoding: 'ieee-p1363' }],
+  ['RS256', { digest: 'sha256' }],
+  ['EdDSA', { digest: null }],
+]);
+
+/** Each KeyObject's name in the signing thread, which holds a copy of it. */
+const keyIds = new WeakMap<KeyObject, string>();
+let keysNamed = 0;
+
+interface Job {
+  kid: string;
+  alg: string;
+  input: string;
+  resolve(signature: string): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Signs with the public-key algorithms in a thread of its own, a batch at a time.
+ *
+ * Signing on the event loop costs it the whole signature (ES256: ~25 µs). Handing each signature to
+ * libuv's pool spares that, but waking a pool thread per token cost the loop's thread 10-15 µs on
+ * the benchmark VM (a futex wake and the scheduler, seen with perf). Here the signatures asked for
+ * in one event-loop turn go to the signing thread in one message, so the loop pays one wake-up a
+ * turn, not one a token. Keys are sent once, the first time each is used (a KeyObject is
+ * cloned to the thread, not exported). The thread keeps no process alive while it has nothing to do.
+ */
+export class SigningThread {
+  private worker?: Worker;
+  private keysSent = new Set<string>();
+  private pendingKeys: Array<[string, KeyObject]> = [];
+  private queued: Job[] = [];
+  private readonly inFlight = new Map<number, Job[]>();
+  private flushScheduled = false;
+  /** Messages sent to the thread so far (one per event-loop turn that asked for signatures). */
+  batchesSent = 0;
+
+  sign(alg: string, key: KeyObject, input: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const worker = this.start();
+      let kid = keyIds.get(key);
+      if (kid === undefined) keyIds.set(key, (kid = String(keysNamed++)));
+      if (!this.keysSent.has(kid)) {
+        this.keysSent.add(kid);
+        this.pendingKeys.push([kid, key]);
+      }
+      this.queued.push({ kid, alg, input, resolve, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush(worker));
+      }
+    });
+  }
+
+  private flush(worker: Worker): void {
+    this.flushScheduled = false;
+    const jobs = this.queued;
+    this.queued = [];
+    if (jobs.length === 0) return;
+    const batch = this.batchesSent++;
+    this.inFlight.set(batch, jobs);
+    const keys = this.pendingKeys;
+    this.pendingKeys = [];
+    if (this.inFlight.size === 1) worker.ref(); // a token being signed keeps the process alive
+    worker.postMessage({ batch, keys: keys.length > 0 ? keys : undefined, jobs: jobs.map((j) => [j.kid, j.alg, j.input]) });
+  }
+
+  private start(): Worker {
+    if (this.worker) return this.worker;
+    const worker = spawnWorker(import.meta.url, 'signingWorker', undefined);
+    worker.unref();
+    worker.on('message', (m: { batch: number; results: Array<string | { error: string }> }) => {
+      const jobs = this.inFlight.get(m.batch) ?? [];
+      this.inFlight.delete(m.batch);
+      if (this.inFlight.size === 0) worker.unref();
+      m.results.forEach((r, i) => {
+        const job = jobs[i]!;
+        if (typeof r === 'string') job.resolve(`${job.input}.${r}`);
+        else job.reject(new Error(`signing failed: ${r.error}`));
+      });
+    });
+    worker.on('error', (error) => this.fail(worker, error));
+    worker.on('exit', (code) => this.fail(worker, new Error(`the signing thread exited (${code})`)));
+    this.worker = worker;
+    return worker;
+  }
+
+  /** A lost thread fails what it held; the next signature starts a new one, and sends keys again. */
+  private fail(worker: Worker, error: Error): void {
+    if (this.worker !== worker) return;
+    this.worker = undefined;
+    this.keysSent = new Set();
+    this.pendingKeys = [];
+    for (const jobs of this.inFlight.values()) for (const job of jobs) job.reject(error);
+    this.inFlight.clear();
+    for (const job of this.queued.splice(0)) job.reject(error);
+  }
+}

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { generateKeyPairSync, verify, type KeyObject } from 'node:crypto';
+import type { Worker } from 'node:worker_threads';
+import { PUBLIC_KEY_SIGNING, SigningThread } from '../../src/credentials/signing.js';
+
+describe('SigningThread: public-key signatures in a thread of their own', function () {
+  this.timeout(20_000);
+  const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const ed = generateKeyPairSync('ed25519');
+  const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const verifies = (alg: string, publicKey: KeyObject, token: string) => {
+    const at = token.lastIndexOf('.');
+    const how = PUBLIC_KEY_SIGNING.get(alg)!;
+    return verify(how.digest, Buffer.from(token.slice(0, at)), { key: publicKey, dsaEncoding: how.dsaEncoding }, Buffer.from(token.slice(at + 1), 'base64url'));
+  };
+
+  it('signs what one event-loop turn asks for in one message, with each key, and every signature verifies', async () => {
+    const thread = new SigningThread();
+    const asks = Array.from({ length: 30 }, (_, i) => {
+      const [alg, pair] = i % 3 === 0 ? ['ES256', ec] : i % 3 === 1 ? ['EdDSA', ed] : ['RS256', rsa];
+      return { alg, pair, input: `header.payload-${i}` };
+    });
+    const tokens = await Promise.all(asks.map((a) => thread.sign(a.alg, a.pair.privateKey, a.input)));
+    expect(thread.batchesSent).to.equal(1);
+    tokens.forEach((t, i) => {
+      expect(t.startsWith(`${asks[i]!.input}.`)).to.equal(true);
+      expect(verifies(asks[i]!.alg, asks[i]!.pair.publicKey, t), `token ${i}`).to.equal(true);
+      expect(verifies(asks[i]!.alg, asks[i]!.pair.publicKey, t.replace('payload', 'pay1oad'))).to.equal(false);
+    });
+    // A later turn reuses the keys the thread already holds.
+    const again = await thread.sign('ES256', ec.privateKey, 'h.p');
+    expect([thread.batchesSent, verifies('ES256', ec.publicKey, again)]).to.deep.equal([2, true]);
+  });
+
+  it('fails what a lost thread held, then starts a new one and sends it the keys again', async () => {
+    const thread = new SigningThread();
+    await thread.sign('ES256', ec.privateKey, 'h.first');
+    const held = thread.sign('ES256', ec.privateKey, 'h.held');
+    await (Reflect.get(thread, 'worker') as Worker).terminate();
+    const failure = await held.then(() => 'signed', (e: Error) => e.message);
+    expect(failure).to.match(/^the signing thread exited|signing failed/);
+    const after = await thread.sign('ES256', ec.privateKey, 'h.after');
+    expect(verifies('ES256', ec.publicKey, after)).to.equal(true);
+  });
+});
