@@ -43,7 +43,6 @@ export class SigningThread {
 
   sign(alg: string, key: KeyObject, input: string): Promise<string> {
     return new Promise((resolve, reject) => {
-      const worker = this.start();
       let kid = keyIds.get(key);
       if (kid === undefined) keyIds.set(key, (kid = String(keysNamed++)));
       if (!this.keysSent.has(kid)) {
@@ -53,16 +52,18 @@ export class SigningThread {
       this.queued.push({ kid, alg, input, resolve, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush(worker));
+        setImmediate(() => this.flush());
       }
     });
   }
 
-  private flush(worker: Worker): void {
+  private flush(): void {
     this.flushScheduled = false;
     const jobs = this.queued;
     this.queued = [];
     if (jobs.length === 0) return;
+    // Started (or started again, after a lost one) here: keys are sent to the thread that signs.
+    const worker = this.start();
     const batch = this.batchesSent++;
     this.inFlight.set(batch, jobs);
     const keys = this.pendingKeys;
