@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../workers/spawnWorker.js';
+import { TurnBatch } from '../turnBatch.js';
 
 /** How node's `sign` is called for each public-key algorithm. */
 export const PUBLIC_KEY_SIGNING = new Map<string, { digest: string | null; dsaEncoding?: 'ieee-p1363' }>([
@@ -35,9 +36,8 @@ export class SigningThread {
   private worker?: Worker;
   private keysSent = new Set<string>();
   private pendingKeys: Array<[string, KeyObject]> = [];
-  private queued: Job[] = [];
+  private readonly queued = new TurnBatch<Job>((jobs) => this.send(jobs));
   private readonly inFlight = new Map<number, Job[]>();
-  private flushScheduled = false;
   /** Messages sent to the thread so far (one per event-loop turn that asked for signatures). */
   batchesSent = 0;
 
@@ -49,19 +49,11 @@ export class SigningThread {
         this.keysSent.add(kid);
         this.pendingKeys.push([kid, key]);
       }
-      this.queued.push({ kid, alg, input, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      this.queued.add({ kid, alg, input, resolve, reject });
     });
   }
 
-  private flush(): void {
-    this.flushScheduled = false;
-    const jobs = this.queued;
-    this.queued = [];
-    if (jobs.length === 0) return;
+  private send(jobs: Job[]): void {
     // Started (or started again, after a lost one) here: keys are sent to the thread that signs.
     const worker = this.start();
     const batch = this.batchesSent++;
@@ -100,6 +92,6 @@ export class SigningThread {
     this.pendingKeys = [];
     for (const jobs of this.inFlight.values()) for (const job of jobs) job.reject(error);
     this.inFlight.clear();
-    for (const job of this.queued.splice(0)) job.reject(error);
+    for (const job of this.queued.drain()) job.reject(error);
   }
 }

@@ -20,6 +20,7 @@ import {
 import { LedgerWriter, openLedgerDb, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
 import { RecentEvents } from './recentEvents.js';
 import { spawnWorker } from '../../workers/spawnWorker.js';
+import { TurnBatch } from '../../turnBatch.js';
 import type { ProjectedRow } from './readerWorker.js';
 
 export interface SqliteEventStoreOptions {
@@ -64,8 +65,10 @@ export class SqliteEventStore implements EventStore {
   readonly kind = 'sqlite';
   private readonly db: Database.Database;
   private readonly notifier = new AppendNotifier();
+  /** Appends waiting for the writer thread (`worker` mode). */
   private pending: PendingAppend[] = [];
-  private flushScheduled = false;
+  /** Appends of this event-loop turn, committed together (`inline` mode). */
+  private readonly group = new TurnBatch<PendingAppend>((batch) => this.commitGroup(batch));
   private readonly now: () => Date;
   private readonly mode: 'worker' | 'inline' | 'none';
   private readonly pollMs: number;
@@ -147,20 +150,13 @@ export class SqliteEventStore implements EventStore {
       return Promise.reject(outcome!.error);
     }
     return new Promise((resolve, reject) => {
+      if (this.mode === 'inline') return this.group.add({ stream, events, expected, resolve, reject });
       this.pending.push({ stream, events, expected, resolve, reject });
-      if (this.mode === 'worker') return this.sendToWorker();
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flushInline());
-      }
+      this.sendToWorker();
     });
   }
 
-  private flushInline(): void {
-    this.flushScheduled = false;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
+  private commitGroup(batch: PendingAppend[]): void {
     let outcomes: AppendOutcome[];
     try {
       outcomes = this.commit(batch);
@@ -270,7 +266,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Commits what is queued, then closes; acknowledged appends are never lost. */
   async close(): Promise<void> {
-    if (this.mode === 'inline') this.flushInline();
+    if (this.mode === 'inline') this.group.flush();
     if (this.worker) {
       while (this.inFlight || this.pending.length > 0) {
         this.sendToWorker();
