@@ -31,12 +31,20 @@ async function main() {
   // The baseline stays up for the whole run. The machine's speed drifts by tens of percent within
   // minutes, so each run of a scenario is paired with a bare-Koa run just before it, and a
   // scenario's ratio is the median of its runs' ratios to their pairs.
-  log('bare Koa baseline (same body parser, same request shape)');
+  log(`token-ledger, embedded SQLite (synchronous=FULL), ${CREDENTIALS} credentials`);
+  const svc = await startLedger(CREDENTIALS);
+  const svcPid = svc.child.pid;
+  const adminLogin = () => login(svc.url, 'bench-admin-pw');
+  const admin = await adminLogin();
+  const bearer = { authorization: `Bearer ${admin.access_token}` };
+
+  log('bare Koa baseline (same body parser, same request shape as introspection)');
   const koa = await startProcess(['--import', 'tsx', 'bench/bareKoa.ts'], {}, '/');
-  const bareOpts = { ...opts, url: `${koa.url}/`, method: 'POST' as const, headers: FORM, body: form({ token: 'x'.repeat(300) }) };
+  // The shape of an introspection request: a bearer header and a token of the admin token's length.
+  const filler = 'x'.repeat(admin.access_token.length);
+  const bareOpts = { ...opts, url: `${koa.url}/`, method: 'POST' as const, headers: { ...FORM, authorization: `Bearer ${filler}` }, body: form({ token: filler }) };
   const bareRun = (warmup: number) => measure('bare Koa POST', bareOpts, warmup, koa.child.pid);
   const bareRuns: RunResult[] = [await bareRun(1)];
-  let svcPid: number | undefined;
   const ratios: Record<string, number[]> = {};
   const paired = async (name: string, run: (i: number) => Promise<RunResult>, runs: number): Promise<LoadResult> => {
     const results: RunResult[] = [];
@@ -57,12 +65,6 @@ async function main() {
   };
   const scenario = (name: string, options: autocannon.Options, runs = RUNS) => paired(name, (i) => measure(name, options, i === 0 ? 1 : 0, svcPid), runs);
 
-  log(`token-ledger, embedded SQLite (synchronous=FULL), ${CREDENTIALS} credentials`);
-  const svc = await startLedger(CREDENTIALS);
-  svcPid = svc.child.pid;
-  const adminLogin = () => login(svc.url, 'bench-admin-pw');
-  const admin = await adminLogin();
-  const bearer = { authorization: `Bearer ${admin.access_token}` };
   const client = await createClient(svc.url, bearer, 'bench');
   const results: Record<string, LoadResult> = {};
   const curves: Record<string, CurvePoint[]> = {};

@@ -65,10 +65,10 @@ export class CredentialReader {
     };
   }
 
-  /** Active now: not revoked, not expired, and its refresh family (if any) not revoked. */
-  async isActive(row: CredentialRow | undefined): Promise<boolean> {
+  /** Active at `now` (by default, the clock's): not revoked, not expired, and its refresh family (if any) not revoked. */
+  async isActive(row: CredentialRow | undefined, now = this.deps.clock.now()): Promise<boolean> {
     if (!row || row.status !== 'active') return false;
-    if (row.expires_at && Date.parse(row.expires_at) <= this.deps.clock.now().getTime()) return false;
+    if (row.expires_at && Date.parse(row.expires_at) <= now.getTime()) return false;
     if (row.family_id && row.family_id !== row.id) {
       const family = await this.lookup(row.family_id);
       if (!family || family.status !== 'active') return false;

@@ -5,7 +5,7 @@ import { foldEvents, handleCommand, type CommandContext } from '../ledger/comman
 import { credentialStream, credentialDecider, InvalidGrant, type CredentialCommand } from './decide.js';
 import { evolveCredential, initialCredentialState, type CredentialIssuedData } from './credential.js';
 import { CredentialReader, type CredentialRow } from './credentialReader.js';
-import { looksLikeJwt, signJwt, VerifiedJwtCache } from './jwt.js';
+import { signJwt, VerifiedJwtCache } from './jwt.js';
 import { timeOrderedId } from '../ids.js';
 
 export const REFRESH_PREFIX = 'tlr';
@@ -81,9 +81,9 @@ export class CredentialService {
     return this.reader.lookup(credentialId);
   }
 
-  /** Active now: not revoked, not expired, and its refresh family (if any) not revoked. */
-  isActive(row: CredentialRow | undefined): Promise<boolean> {
-    return this.reader.isActive(row);
+  /** Active at `now` (by default, the clock's): not revoked, not expired, and its refresh family (if any) not revoked. */
+  isActive(row: CredentialRow | undefined, now?: Date): Promise<boolean> {
+    return this.reader.isActive(row, now);
   }
 
   private run(id: string, command: CredentialCommand | ((s: ReturnType<typeof initialCredentialState>) => CredentialCommand), ctx: CommandContext) {
@@ -185,11 +185,12 @@ export class CredentialService {
 
   /** RFC 7662 for our JWTs and refresh tokens; anything else is simply inactive. */
   async introspect(token: string): Promise<Introspection> {
-    if (looksLikeJwt(token)) {
-      const claims = await this.jwts.verify(token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
+    if (this.jwts.looksLikeJwt(token)) {
+      const now = this.deps.clock.now();
+      const claims = await this.jwts.verify(token, { now, issuer: this.deps.config.issuer });
       if (!claims?.jti) return this.introspectFamilyToken(token);
       const row = await this.lookup(claims.jti);
-      if (!(await this.isActive(row))) return { active: false };
+      if (!(await this.isActive(row, now))) return { active: false };
       return {
         active: true,
         sub: claims.sub,
@@ -242,7 +243,7 @@ export class CredentialService {
 
   /** Finds the credential id a presented token stands for (for revocation). */
   async credentialIdOf(token: string): Promise<string | undefined> {
-    if (looksLikeJwt(token)) {
+    if (this.jwts.looksLikeJwt(token)) {
       const claims = await this.jwts.verify(token, { now: this.deps.clock.now(), requireExp: false });
       if (claims?.jti) return claims.jti;
     }
@@ -251,10 +252,11 @@ export class CredentialService {
 
   /** Bearer resolver for native JWT access tokens. */
   resolvePrincipal = async (token: string): Promise<Principal | undefined> => {
-    if (!looksLikeJwt(token)) return undefined;
-    const claims = await this.jwts.verify(token, { now: this.deps.clock.now(), issuer: this.deps.config.issuer });
+    if (!this.jwts.looksLikeJwt(token)) return undefined;
+    const now = this.deps.clock.now();
+    const claims = await this.jwts.verify(token, { now, issuer: this.deps.config.issuer });
     if (!claims?.jti || !claims.sub) return undefined;
-    if (!(await this.isActive(await this.lookup(claims.jti)))) return undefined;
+    if (!(await this.isActive(await this.lookup(claims.jti), now))) return undefined;
     const roles = Array.isArray(claims.roles) ? (claims.roles as string[]) : [];
     const clientId = typeof claims.client_id === 'string' ? claims.client_id : undefined;
     const kind = roles.length ? 'user' : 'client';

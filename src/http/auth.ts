@@ -23,8 +23,8 @@ export function principalOf(ctx: Context): Principal {
   return ctx.state.principal as Principal;
 }
 
-export function bearerToken(ctx: Context): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('Authorization'));
+export function bearerToken(ctx: Context, header = ctx.get('Authorization')): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
   return m?.[1];
 }
 
@@ -33,7 +33,7 @@ export function authenticate(resolvers: BearerResolver[]) {
   return async (ctx: Context, next: Next) => {
     const header = ctx.get('Authorization');
     if (!header) throw new Unauthorized('Missing bearer token', 'invalid_request');
-    const token = bearerToken(ctx);
+    const token = bearerToken(ctx, header);
     if (!token) throw new Unauthorized('Malformed Authorization header', 'invalid_request');
     for (const resolve of resolvers) {
       const principal = await resolve(token);
@@ -48,7 +48,8 @@ export function authenticate(resolvers: BearerResolver[]) {
 
 /** Requires one of the roles (or, for clients, one of the scopes). */
 export function requireRole(...allowed: string[]) {
-  return async (ctx: Context, next: Next) => {
+  // Not async: a guard that only checks adds no promise of its own (koa-compose turns a throw into a rejection).
+  return (ctx: Context, next: Next) => {
     const p = ctx.state.principal as Principal | undefined;
     if (!p) throw new Unauthorized();
     if (!allowed.some((r) => p.roles.includes(r) || p.scopes.includes(r))) {

@@ -37,9 +37,11 @@ export function parseBody(types: BodyType[], limitBytes: number) {
       },
     },
   } as never);
+  // A Content-Type spelt exactly as one accepted needs no parsing (type-is: ~1 µs a request).
+  const exact = new Set(accepted.filter((t) => !t.includes('*')));
   return async (ctx: Context, next: Next) => {
     const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
-    if (hasBody && !ctx.is(accepted)) throw new UnsupportedMediaType(`Content-Type must be one of: ${accepted.join(', ')}`);
+    if (hasBody && !exact.has(ctx.get('content-type')) && !ctx.is(accepted)) throw new UnsupportedMediaType(`Content-Type must be one of: ${accepted.join(', ')}`);
     return parser(ctx, () => {
       if (depth((ctx.request as unknown as { body: unknown }).body) > MAX_DEPTH) {
         throw new BadRequest(`Request body is nested deeper than ${MAX_DEPTH} levels`);

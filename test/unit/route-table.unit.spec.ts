@@ -1,14 +1,19 @@
 import { expect } from 'chai';
-import Koa from 'koa';
+import Koa, { type Context, type Next } from 'koa';
 import request from 'supertest';
 import { RouteTable } from '../../src/http/routes.js';
 
 describe('RouteTable (one router per first path segment)', () => {
   const table = new RouteTable();
-  table.routerFor('/oauth2/token').post('/oauth2/token', (ctx) => void (ctx.body = { route: 'token' }));
-  table.routerFor('/oauth2/introspect').post('/oauth2/introspect', (ctx) => void (ctx.body = { route: 'introspect' }));
-  table.routerFor('/health').get('/health', (ctx) => void (ctx.body = { route: 'health' }));
-  table.routerFor('/items/:id').get('/items/:id', (ctx) => void (ctx.body = { id: ctx.params.id }));
+  // Each answer says whether a router dispatched it (a router sets ctx.routerPath).
+  const answer = (body: Record<string, unknown>) => (ctx: Context) => void (ctx.body = { ...body, router: (ctx as { routerPath?: string }).routerPath !== undefined });
+  const marked = (ctx: Context, next: Next) => ((ctx.state.chain = 'ran'), next());
+  table.define('post', '/oauth2/token', [marked, (ctx) => void (ctx.body = { route: 'token', chain: ctx.state.chain })]);
+  table.define('post', '/oauth2/introspect', [answer({ route: 'introspect' })]);
+  table.define('get', '/health', [answer({ route: 'health' })]);
+  table.define('get', '/items/:id', [(ctx) => void (ctx.body = { id: ctx.params.id })]);
+  // Also matched by /items/:id, defined first: the router runs that one, and so must the table.
+  table.define('get', '/items/special', [answer({ route: 'special' })]);
   const koa = new Koa();
   koa.use(async (ctx, next) => {
     try {
@@ -23,15 +28,27 @@ describe('RouteTable (one router per first path segment)', () => {
   const http = () => request(koa.callback());
 
   it('dispatches each request to the routes of its first segment', async () => {
-    expect((await http().post('/oauth2/token')).body).to.deep.equal({ route: 'token' });
-    expect((await http().post('/oauth2/introspect')).body).to.deep.equal({ route: 'introspect' });
-    expect((await http().get('/health')).body).to.deep.equal({ route: 'health' });
+    expect((await http().post('/oauth2/token')).body).to.deep.equal({ route: 'token', chain: 'ran' });
+    expect((await http().post('/oauth2/introspect')).body).to.deep.equal({ route: 'introspect', router: false });
+    expect((await http().get('/health')).body).to.deep.equal({ route: 'health', router: false });
     expect((await http().get('/items/42')).body).to.deep.equal({ id: '42' });
   });
 
   it('ignores case and a trailing slash, as one @koa/router did', async () => {
-    expect((await http().post('/OAuth2/Token')).body).to.deep.equal({ route: 'token' });
-    expect((await http().get('/health/')).body).to.deep.equal({ route: 'health' });
+    expect((await http().post('/OAuth2/Token')).body).to.deep.equal({ route: 'token', chain: 'ran' });
+    expect((await http().get('/health/')).body).to.deep.equal({ route: 'health', router: true });
+  });
+
+  it('dispatches a static path, as defined, to its composed chain without a router', async () => {
+    expect((await http().post('/oauth2/introspect')).body).to.deep.equal({ route: 'introspect', router: false });
+    expect((await http().get('/health')).body).to.deep.equal({ route: 'health', router: false });
+    expect((await http().post('/oauth2/token')).body).to.deep.equal({ route: 'token', chain: 'ran' });
+    const head = await http().head('/health');
+    expect(head.status).to.equal(200); // HEAD goes to the router, which serves it from the GET route
+  });
+
+  it('leaves a static path to the router when a route defined before it also matches', async () => {
+    expect((await http().get('/items/special')).body).to.deep.equal({ id: 'special' });
   });
 
   it('answers 405 with Allow for a known path and another method, and OPTIONS with Allow', async () => {
@@ -52,6 +69,6 @@ describe('RouteTable (one router per first path segment)', () => {
   });
 
   it('refuses a route whose first segment is not literal', () => {
-    expect(() => new RouteTable().routerFor('/:tenant/token')).to.throw(/first path segment must be literal/);
+    expect(() => new RouteTable().define('get', '/:tenant/token', [])).to.throw(/first path segment must be literal/);
   });
 });
