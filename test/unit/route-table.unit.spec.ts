@@ -11,7 +11,7 @@ describe('RouteTable (one router per first path segment)', () => {
   table.define('post', '/oauth2/token', [marked, (ctx) => void (ctx.body = { route: 'token', chain: ctx.state.chain })]);
   table.define('post', '/oauth2/introspect', [answer({ route: 'introspect' })]);
   table.define('get', '/health', [answer({ route: 'health' })]);
-  table.define('get', '/items/:id', [(ctx) => void (ctx.body = { id: ctx.params.id })]);
+  table.define('get', '/items/:id', [(ctx) => void (ctx.body = { id: ctx.params.id, router: (ctx as { routerPath?: string }).routerPath !== undefined })]);
   // Also matched by /items/:id, defined first: the router runs that one, and so must the table.
   table.define('get', '/items/special', [answer({ route: 'special' })]);
   const koa = new Koa();
@@ -31,24 +31,26 @@ describe('RouteTable (one router per first path segment)', () => {
     expect((await http().post('/oauth2/token')).body).to.deep.equal({ route: 'token', chain: 'ran' });
     expect((await http().post('/oauth2/introspect')).body).to.deep.equal({ route: 'introspect', router: false });
     expect((await http().get('/health')).body).to.deep.equal({ route: 'health', router: false });
-    expect((await http().get('/items/42')).body).to.deep.equal({ id: '42' });
+    expect((await http().get('/items/42')).body).to.deep.equal({ id: '42', router: false });
   });
 
   it('ignores case and a trailing slash, as one @koa/router did', async () => {
     expect((await http().post('/OAuth2/Token')).body).to.deep.equal({ route: 'token', chain: 'ran' });
-    expect((await http().get('/health/')).body).to.deep.equal({ route: 'health', router: true });
+    expect((await http().get('/health/')).body).to.deep.equal({ route: 'health', router: false });
+    expect((await http().get('/Items/42/')).body).to.deep.equal({ id: '42', router: false });
   });
 
-  it('dispatches a static path, as defined, to its composed chain without a router', async () => {
+  it("runs the one matching route's composed chain without the router's dispatch, with its params decoded", async () => {
     expect((await http().post('/oauth2/introspect')).body).to.deep.equal({ route: 'introspect', router: false });
     expect((await http().get('/health')).body).to.deep.equal({ route: 'health', router: false });
     expect((await http().post('/oauth2/token')).body).to.deep.equal({ route: 'token', chain: 'ran' });
+    expect((await http().get('/items/a%20b')).body).to.deep.equal({ id: 'a b', router: false });
     const head = await http().head('/health');
-    expect(head.status).to.equal(200); // HEAD goes to the router, which serves it from the GET route
+    expect(head.status).to.equal(200); // HEAD is served by the GET route, as the router does
   });
 
-  it('leaves a static path to the router when a route defined before it also matches', async () => {
-    expect((await http().get('/items/special')).body).to.deep.equal({ id: 'special' });
+  it('leaves a path that several routes match to the router, which runs the first defined', async () => {
+    expect((await http().get('/items/special')).body).to.deep.equal({ id: 'special', router: true });
   });
 
   it('answers 405 with Allow for a known path and another method, and OPTIONS with Allow', async () => {
