@@ -81,6 +81,20 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
         expect(afterExact.nextRevision).to.equal(1n);
         expect(await store.readStream(stream)).to.have.length(2);
       });
+
+      it('re-appending one event at the same place succeeds and writes nothing, whatever was expected', async () => {
+        const stream = s('idem-one');
+        const [a, b] = [event(), event()];
+        const first = await store.append(stream, [a], 'no_stream');
+        const second = await store.append(stream, [b], 0n);
+        for (const [e, expected, at] of [[a, 'no_stream', first], [b, 0n, second], [b, 'any', second]] as const) {
+          const again = await store.append(stream, [e], expected);
+          expect([again.nextRevision, again.position]).to.deep.equal([at.nextRevision, at.position]);
+        }
+        expect((await store.readStream(stream)).map((r) => r.id)).to.deep.equal([a.id, b.id]);
+        const next = await store.append(stream, [event()], 1n);
+        expect(next.nextRevision).to.equal(2n);
+      });
     });
 
     describe('reads', () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RecordedEvent } from '../../src/ledger/eventStore.js';
+import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/ledger/eventStore.js';
 import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { eventStoreContract } from './eventStoreContract.js';
 
@@ -47,6 +47,22 @@ describe('sqlite: followers and other writers of the same file', () => {
     expect(await store.readStream('s')).to.have.length(1);
     const [a, b] = await Promise.all([store.append('s', [event(3)], 0n), store.append('t', [event(4)], 'no_stream')]);
     expect([a.nextRevision, a.position, b.position]).to.deep.equal([1n, 2n, 3n]);
+    await store.close();
+  });
+
+  it('refuses one event whose id is stored in another stream, as a conflict, writing nothing and leaving no gap in positions', async () => {
+    const store = new SqliteEventStore(file());
+    await store.append('s', [event(1)], 'no_stream');
+    for (const expected of ['no_stream', 'any'] as const) {
+      const failed = await store.append('t', [event(1)], expected).then(() => undefined, (e: unknown) => e);
+      expect(failed, expected).to.be.instanceOf(WrongExpectedRevisionError);
+    }
+    await store.append('t', [event(2)], 'no_stream');
+    const conflict = await store.append('t', [event(3)], 'no_stream').then(() => undefined, (e: unknown) => e);
+    expect((conflict as WrongExpectedRevisionError).actual).to.equal(0n);
+    const last = await store.append('t', [event(3)], 0n);
+    expect([last.nextRevision, last.position]).to.deep.equal([1n, 3n]);
+    expect((await store.readAll({ after: 0n })).map((e) => [e.stream, e.data.n])).to.deep.equal([['s', 1], ['t', 2], ['t', 3]]);
     await store.close();
   });
 

@@ -90,19 +90,52 @@ export class LedgerWriter {
   }
 
   private write(stream: string, events: NewEvent[], expected: ExpectedRevision, recordedAt: Date, written?: RecordedEvent[]): AppendResult {
+    if (events.length === 1) {
+      const one = this.writeOne(stream, events[0]!, expected, recordedAt, written);
+      if (one) return one;
+    }
     const head = this.stmt.head.get(stream) as { revision: bigint; hash: string } | undefined;
     const current = head ? head.revision : -1n;
     const repeat = this.idempotentRepeat(stream, events, expected, current);
     if (repeat) return repeat;
     assertExpectedRevision(stream, expected, current);
-    let prevHash = head?.hash ?? '';
-    let position = this.position;
-    let revision = current;
     // Every id is checked before any row is written, so that a refused append leaves nothing behind
     // (the first one already was, by idempotentRepeat).
     for (let i = 1; i < events.length; i++) {
       if (this.stmt.byId.get(events[i]!.id)) throw new WrongExpectedRevisionError(stream, expected, current < 0n ? 'no_stream' : current);
     }
+    return this.insert(stream, events, current, head?.hash ?? '', recordedAt, written);
+  }
+
+  /**
+   * One event to a stream expected new, or expected at the revision it is at: the common append (an
+   * issue, a rotation, a revocation). The insert's unique indexes check the id and the place, so the
+   * lookups the general path makes first (the stream's head for a new stream, the id) are spent only
+   * when it fails; a failed single-row insert writes nothing. Undefined sends the append down the
+   * general path, which tells an idempotent repeat from a conflict.
+   */
+  private writeOne(stream: string, event: NewEvent, expected: ExpectedRevision, recordedAt: Date, written?: RecordedEvent[]): AppendResult | undefined {
+    let current = -1n;
+    let prevHash = '';
+    if (typeof expected === 'bigint') {
+      const head = this.stmt.head.get(stream) as { revision: bigint; hash: string } | undefined;
+      if (!head || head.revision !== expected) return undefined;
+      [current, prevHash] = [head.revision, head.hash];
+    } else if (expected !== 'no_stream') {
+      return undefined;
+    }
+    try {
+      return this.insert(stream, [event], current, prevHash, recordedAt, written);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') return undefined;
+      throw error;
+    }
+  }
+
+  /** Writes `events` after revision `current` (whose hash is `prevHash`), chained, at the next positions. */
+  private insert(stream: string, events: NewEvent[], current: bigint, prevHash: string, recordedAt: Date, written?: RecordedEvent[]): AppendResult {
+    let position = this.position;
+    let revision = current;
     const at = recordedAt.toISOString();
     for (const e of events) {
       revision += 1n;
