@@ -26,6 +26,8 @@ export interface Config {
   kdfConcurrency: number;
   /** The nice value of the KDF threads (`LEDGER_KDF_NICE`, 0-19; default 10): under load, requests get the CPU before sign-ins. */
   kdfNice: number;
+  /** Whether the KDF threads run under SCHED_IDLE (`LEDGER_KDF_SCHED_IDLE`, on/off; default on): any request preempts a sign-in at once. */
+  kdfSchedIdle: boolean;
   /** Whether this instance relays the ledger to the bus (`LEDGER_RELAY=off` on all but one instance at scale). */
   relayEnabled: boolean;
 }
@@ -41,6 +43,12 @@ function niceValue(value: string | undefined): number {
   const n = int(value, 10, 'LEDGER_KDF_NICE');
   if (n > 19) throw new Error('LEDGER_KDF_NICE must be between 0 and 19');
   return n;
+}
+
+function onOff(value: string | undefined, fallback: boolean, name: string): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (value !== 'on' && value !== 'off') throw new Error(`${name} must be on or off`);
+  return value === 'on';
 }
 
 /** 12-factor configuration from the environment. */
@@ -63,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     relayEnabled: (env.LEDGER_RELAY ?? 'on') !== 'off',
     kdfConcurrency: Math.max(1, int(env.LEDGER_KDF_CONCURRENCY, availableParallelism() - 1, 'LEDGER_KDF_CONCURRENCY')),
     kdfNice: niceValue(env.LEDGER_KDF_NICE),
+    kdfSchedIdle: onOff(env.LEDGER_KDF_SCHED_IDLE, true, 'LEDGER_KDF_SCHED_IDLE'),
     topics: {
       lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
       revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',

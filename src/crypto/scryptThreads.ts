@@ -29,7 +29,8 @@ interface Task {
 }
 
 /**
- * Up to `size` threads of their own for password KDFs, each at nice `nice` (Linux). They start on
+ * Up to `size` threads of their own for password KDFs, each at nice `nice` (Linux), and under
+ * SCHED_IDLE when `schedIdle`. They start on
  * first use, hold the process open only while they have work, and end with `close()`.
  */
 export class ScryptThreads {
@@ -42,6 +43,8 @@ export class ScryptThreads {
   constructor(
     private readonly size: number,
     private readonly nice: number,
+    /** Whether the threads run under SCHED_IDLE (Linux, with util-linux's `chrt`): see scryptWorker.ts. */
+    private readonly schedIdle = false,
   ) {}
 
   readonly derive: Derive = (password, salt, keylen, params) =>
@@ -68,7 +71,7 @@ export class ScryptThreads {
   }
 
   private spawn(): Worker {
-    const worker = spawnWorker(import.meta.url, 'scryptWorker', { nice: this.nice });
+    const worker = spawnWorker(import.meta.url, 'scryptWorker', { nice: this.nice, idle: this.schedIdle });
     this.workers.add(worker);
     worker.on('message', (reply: ScryptReply) => {
       const task = this.busy.get(worker);

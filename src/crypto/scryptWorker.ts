@@ -2,6 +2,7 @@
 // the event loop's thread gets the CPU before a sign-in does: a KDF costs tens of milliseconds of
 // CPU, and at equal priority two or three of them starve the loop on two cores, although none
 // runs on it.
+import { execFileSync } from 'node:child_process';
 import { scryptSync } from 'node:crypto';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
@@ -9,7 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.js';
 import type { ScryptJob, ScryptReply } from './scryptThreads.js';
 
-lowerPriority((workerData as { nice: number }).nice);
+const { nice, idle } = workerData as { nice: number; idle: boolean };
+lowerPriority(nice, idle);
 
 parentPort!.on('message', (job: ScryptJob) => {
   let reply: ScryptReply;
@@ -21,13 +23,24 @@ parentPort!.on('message', (job: ScryptJob) => {
   parentPort!.postMessage(reply);
 });
 
-/** Linux gives each thread its own nice value: setpriority(2) on this thread's id changes only it. */
-function lowerPriority(nice: number): void {
-  if (nice <= 0) return;
+/**
+ * Linux gives each thread its own nice value and scheduling policy: setpriority(2) and
+ * sched_setscheduler(2) on this thread's id change only it. Under SCHED_IDLE the kernel lets any
+ * other thread that wakes up preempt this one at once; at a nice value alone, the scheduler (EEVDF
+ * since Linux 6.6) may first let it finish its time slice. Node has no call for the policy, so
+ * util-linux's `chrt` sets it, once, when the thread starts; without `chrt`, the nice value stands.
+ */
+function lowerPriority(nice: number, idle: boolean): void {
+  let tid: number;
   try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    setPriority(tid, nice);
+    tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
   } catch {
-    // Not Linux (no /proc/thread-self): the thread keeps the process's priority.
+    return; // Not Linux (no /proc/thread-self): the thread keeps the process's priority.
+  }
+  try {
+    if (nice > 0) setPriority(tid, nice);
+    if (idle) execFileSync('chrt', ['--idle', '-p', '0', String(tid)], { stdio: 'ignore', timeout: 5000 });
+  } catch {
+    // No chrt here (or no right to lower it): the thread keeps what it was given so far.
   }
 }

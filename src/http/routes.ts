@@ -58,7 +58,7 @@ export class RouteTable {
   /** `METHOD path` of the static routes, each with the route it was defined as. */
   private readonly statics = new Map<string, { method: string; path: string; layer: RouteLayer }>();
 
-  routerFor(path: string): Router {
+  private routerFor(path: string): Router {
     const segment = firstSegment(path);
     if (!/^[\w.-]+$/.test(segment)) throw new Error(`Route ${path}: the first path segment must be literal`);
     let router = this.routers.get(segment);

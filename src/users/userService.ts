@@ -27,7 +27,7 @@ export class UserService {
 
   constructor(private readonly deps: Deps) {
     this.throttle = new LoginThrottle(deps.clock);
-    this.threads = new ScryptThreads(deps.config.kdfConcurrency, deps.config.kdfNice);
+    this.threads = new ScryptThreads(deps.config.kdfConcurrency, deps.config.kdfNice, deps.config.kdfSchedIdle);
     const gate = new KdfGate(deps.config.kdfConcurrency);
     this.derive = (...args) => gate.run(() => this.threads.derive(...args));
   }

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import { scryptSync } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hashPassword, verifyPassword } from '../../src/crypto/secrets.js';
@@ -7,11 +8,11 @@ import { loadConfig } from '../../src/config.js';
 
 const PARAMS = { N: 1024, r: 8, p: 1 };
 
+const statOf = (tid: string | number) => readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
 /** The nice value (field 19 of /proc/.../stat) of one of this process's threads. */
-function threadNice(tid: string | number): number {
-  const fields = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(fields[16]);
-}
+const threadNice = (tid: string | number) => Number(statOf(tid)[16]);
+/** The scheduling policy (field 41): 0 SCHED_OTHER, 5 SCHED_IDLE. */
+const threadPolicy = (tid: string | number) => Number(statOf(tid)[38]);
 const threadsAt = (nice: number) => readdirSync('/proc/self/task').filter((tid) => threadNice(tid) === nice).length;
 
 describe('ScryptThreads', function () {
@@ -50,6 +51,21 @@ describe('ScryptThreads', function () {
     expect(threadsAt(nice) - before).to.equal(0);
   });
 
+  it('runs its threads under SCHED_IDLE when asked (with chrt), and under the normal policy otherwise', async function () {
+    if (!existsSync('/proc/thread-self') || spawnSync('chrt', ['--version']).status !== 0) this.skip();
+    const policies = async (nice: number, schedIdle: boolean) => {
+      threads = new ScryptThreads(1, nice, schedIdle);
+      await threads.derive('pw', Buffer.alloc(16), 32, PARAMS);
+      const ours = readdirSync('/proc/self/task').filter((tid) => threadNice(tid) === nice);
+      const seen = ours.map(threadPolicy);
+      await threads.close();
+      return seen;
+    };
+    expect(await policies(14, true)).to.deep.equal([5]);
+    expect(await policies(15, false)).to.deep.equal([0]);
+    expect(threadPolicy(process.pid)).to.equal(0);
+  });
+
   it('refuses work once closed', async () => {
     threads = new ScryptThreads(1, 0);
     await threads.close();
@@ -76,6 +92,15 @@ describe('ScryptThreads, when scrypt fails', function () {
     } finally {
       await threads.close();
     }
+  });
+});
+
+describe('LEDGER_KDF_SCHED_IDLE', () => {
+  it('defaults to on, takes on or off, and refuses anything else at start-up with a message naming it', () => {
+    expect(loadConfig({}).kdfSchedIdle).to.equal(true);
+    expect(loadConfig({ LEDGER_KDF_SCHED_IDLE: 'off' }).kdfSchedIdle).to.equal(false);
+    expect(loadConfig({ LEDGER_KDF_SCHED_IDLE: 'on' }).kdfSchedIdle).to.equal(true);
+    for (const bad of ['yes', '1', 'OFF']) expect(() => loadConfig({ LEDGER_KDF_SCHED_IDLE: bad }), bad).to.throw(/LEDGER_KDF_SCHED_IDLE must be on or off/);
   });
 });
 
