@@ -69,24 +69,30 @@ type VerifiedClaims = JWTPayload & { kid: string };
  * published. Revocation is never cached: callers check the credential's status on every use.
  */
 export class VerifiedJwtCache {
-  private readonly entries = new Map<string, VerifiedClaims>();
+  /**
+   * Keyed by the token's signature segment, a quarter of its length: a lookup hashes the fresh
+   * string it is given (~0.8 µs for a 370-character token, ~0.2 µs for its 86-character ES256
+   * signature). A hit is the same token only if the whole token is equal.
+   */
+  private readonly entries = new Map<string, { token: string; claims: VerifiedClaims }>();
 
   constructor(
     private readonly ring: KeyRing,
     private readonly maxEntries = 50_000,
   ) {}
 
-  /**
-   * `looksLikeJwt`, answered for a token verified before by a Map lookup instead of a regexp over the
-   * whole token (~0.4 µs for a 370-character one). The string keeps the hash the lookup computes,
-   * so the `verify` that follows does not hash it again.
-   */
+  private cached(token: string): VerifiedClaims | undefined {
+    const entry = this.entries.get(token.slice(token.lastIndexOf('.') + 1));
+    return entry?.token === token ? entry.claims : undefined;
+  }
+
+  /** `looksLikeJwt`, answered for a token verified before by a lookup instead of a regexp over the whole token. */
   looksLikeJwt(token: string): boolean {
-    return this.entries.has(token) || looksLikeJwt(token);
+    return this.cached(token) !== undefined || looksLikeJwt(token);
   }
 
   async verify(token: string, options: { issuer?: string; now: Date; requireExp?: boolean }): Promise<VerifiedClaims | undefined> {
-    const hit = this.entries.get(token);
+    const hit = this.cached(token);
     if (hit) {
       const nowSeconds = options.now.getTime() / 1000;
       const stillValid =
@@ -97,7 +103,7 @@ export class VerifiedJwtCache {
     }
     const claims = await verifyJwt(this.ring, token, options);
     if (claims && claims.exp !== undefined) {
-      setBounded(this.entries, token, claims, this.maxEntries);
+      setBounded(this.entries, token.slice(token.lastIndexOf('.') + 1), { token, claims }, this.maxEntries);
     }
     return claims;
   }
