@@ -1,18 +1,21 @@
-// Signs JWS inputs with public-key algorithms for SigningThread (see there). Messages in:
-// { batch, keys?: [kid, KeyObject][], jobs: [kid, alg, input][] }; out: { batch, results } with a
-// base64url signature or an { error } per job, in order.
-import { sign, type KeyObject } from 'node:crypto';
+// Signs and verifies JWS inputs with public-key algorithms for SigningThread (see there). Messages
+// in: { batch, keys?: [kid, KeyObject][], jobs: [kid, alg, input, signature?][] }; out: { batch,
+// results } with, per job in order, a base64url signature made, whether the given one verifies, or
+// an { error }.
+import { sign, verify, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { PUBLIC_KEY_SIGNING } from './signing.js';
 
 const keys = new Map<string, KeyObject>();
 
-parentPort!.on('message', (m: { batch: number; keys?: Array<[string, KeyObject]>; jobs: Array<[string, string, string]> }) => {
+parentPort!.on('message', (m: { batch: number; keys?: Array<[string, KeyObject]>; jobs: Array<[string, string, string, string?]> }) => {
   for (const [kid, key] of m.keys ?? []) keys.set(kid, key);
-  const results = m.jobs.map(([kid, alg, input]) => {
+  const results = m.jobs.map(([kid, alg, input, signature]) => {
     try {
       const how = PUBLIC_KEY_SIGNING.get(alg)!;
-      return sign(how.digest, Buffer.from(input), { key: keys.get(kid)!, dsaEncoding: how.dsaEncoding }).toString('base64url');
+      const key = { key: keys.get(kid)!, dsaEncoding: how.dsaEncoding };
+      if (signature === undefined) return sign(how.digest, Buffer.from(input), key).toString('base64url');
+      return verify(how.digest, Buffer.from(input), key, Buffer.from(signature, 'base64url'));
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
     }

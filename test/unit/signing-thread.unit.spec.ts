@@ -32,6 +32,22 @@ describe('SigningThread: public-key signatures in a thread of their own', functi
     expect([thread.batchesSent, verifies('ES256', ec.publicKey, again)]).to.deep.equal([2, true]);
   });
 
+  it('verifies in the same batches as it signs: true for a signature of the input under the key, false otherwise', async () => {
+    const thread = new SigningThread();
+    const pairs = [['ES256', ec], ['EdDSA', ed], ['RS256', rsa]] as const;
+    const tokens = await Promise.all(pairs.map(([alg, pair]) => thread.sign(alg, pair.privateKey, `h.p-${alg}`)));
+    const split = (t: string) => [t.slice(0, t.lastIndexOf('.')), t.slice(t.lastIndexOf('.') + 1)] as const;
+    const before = thread.batchesSent;
+    const answers = await Promise.all([
+      ...pairs.map(([alg, pair], i) => thread.verify(alg, pair.publicKey, ...split(tokens[i]!))),
+      ...pairs.map(([alg, pair], i) => thread.verify(alg, pair.publicKey, `${split(tokens[i]!)[0]}x`, split(tokens[i]!)[1])),
+      thread.verify('ES256', generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey, ...split(tokens[0]!)),
+      thread.sign('ES256', ec.privateKey, 'h.same-batch').then((t) => verifies('ES256', ec.publicKey, t)),
+    ]);
+    expect(answers).to.deep.equal([true, true, true, false, false, false, false, true]);
+    expect(thread.batchesSent - before).to.equal(1);
+  });
+
   it('fails what a lost thread held, then starts a new one and sends it the keys again', async () => {
     const thread = new SigningThread();
     await thread.sign('ES256', ec.privateKey, 'h.first');
