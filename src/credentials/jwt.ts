@@ -75,6 +75,9 @@ export async function verifyJwt(
 
 type VerifiedClaims = JWTPayload & { kid: string };
 
+/** What follows a token's last dot: a JWS's signature segment. */
+const signatureOf = (token: string) => token.slice(token.lastIndexOf('.') + 1);
+
 /**
  * Remembers tokens whose signature has been verified, so that a token presented again (a resource
  * server introspecting the same bearer, a client calling repeatedly) skips the signature check.
@@ -95,7 +98,7 @@ export class VerifiedJwtCache {
   ) {}
 
   private cached(token: string): VerifiedClaims | undefined {
-    const entry = this.entries.get(token.slice(token.lastIndexOf('.') + 1));
+    const entry = this.entries.get(signatureOf(token));
     return entry?.token === token ? entry.claims : undefined;
   }
 
@@ -116,7 +119,7 @@ export class VerifiedJwtCache {
     }
     const claims = await verifyJwt(this.ring, token, options);
     if (claims && claims.exp !== undefined) {
-      setBounded(this.entries, token.slice(token.lastIndexOf('.') + 1), { token, claims }, this.maxEntries);
+      setBounded(this.entries, signatureOf(token), { token, claims }, this.maxEntries);
     }
     return claims;
   }
