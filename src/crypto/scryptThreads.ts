@@ -71,7 +71,7 @@ export class ScryptThreads {
   }
 
   private spawn(): Worker {
-    const worker = spawnWorker(import.meta.url, 'scryptWorker', { nice: this.nice, idle: this.schedIdle });
+    const worker = spawnWorker(import.meta.url, 'scryptWorker', { nice: this.nice, schedIdle: this.schedIdle });
     this.workers.add(worker);
     worker.on('message', (reply: ScryptReply) => {
       const task = this.busy.get(worker);

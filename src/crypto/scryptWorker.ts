@@ -10,8 +10,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { messageOf } from '../errors.js';
 import type { ScryptJob, ScryptReply } from './scryptThreads.js';
 
-const { nice, idle } = workerData as { nice: number; idle: boolean };
-lowerPriority(nice, idle);
+const { nice, schedIdle } = workerData as { nice: number; schedIdle: boolean };
+lowerPriority(nice, schedIdle);
 
 parentPort!.on('message', (job: ScryptJob) => {
   let reply: ScryptReply;
@@ -30,7 +30,7 @@ parentPort!.on('message', (job: ScryptJob) => {
  * since Linux 6.6) may first let it finish its time slice. Node has no call for the policy, so
  * util-linux's `chrt` sets it, once, when the thread starts; without `chrt`, the nice value stands.
  */
-function lowerPriority(nice: number, idle: boolean): void {
+function lowerPriority(nice: number, schedIdle: boolean): void {
   let tid: number;
   try {
     tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
@@ -39,7 +39,7 @@ function lowerPriority(nice: number, idle: boolean): void {
   }
   try {
     if (nice > 0) setPriority(tid, nice);
-    if (idle) execFileSync('chrt', ['--idle', '-p', '0', String(tid)], { stdio: 'ignore', timeout: 5000 });
+    if (schedIdle) execFileSync('chrt', ['--idle', '-p', '0', String(tid)], { stdio: 'ignore', timeout: 5000 });
   } catch {
     // No chrt here (or no right to lower it): the thread keeps what it was given so far.
   }

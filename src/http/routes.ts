@@ -53,10 +53,8 @@ type RouteLayer = Router['stack'][number];
  */
 export class RouteTable {
   private readonly routers = new Map<string, Router>();
-  /** Each route's middleware, composed. */
-  private readonly chains = new Map<RouteLayer, Middleware>();
-  /** `METHOD path` of the static routes, each with the route it was defined as. */
-  private readonly statics = new Map<string, { method: string; path: string; layer: RouteLayer }>();
+  /** Each route's middleware, composed, with the method it was defined for. */
+  private readonly chains = new Map<RouteLayer, { method: string; chain: Middleware }>();
 
   private routerFor(path: string): Router {
     const segment = firstSegment(path);
@@ -70,10 +68,7 @@ export class RouteTable {
   define(method: Method, path: string, middleware: Middleware[]): void {
     const router = this.routerFor(path);
     (router[method] as (path: string, ...mw: Middleware[]) => Router).call(router, path, ...middleware);
-    const layer = router.stack[router.stack.length - 1]!;
-    this.chains.set(layer, compose(middleware));
-    const key = `${method.toUpperCase()} ${path}`;
-    if (STATIC_PATH.test(path) && !this.statics.has(key)) this.statics.set(key, { method: method.toUpperCase(), path, layer });
+    this.chains.set(router.stack[router.stack.length - 1]!, { method: method.toUpperCase(), chain: compose(middleware) });
   }
 
   /**
@@ -81,33 +76,33 @@ export class RouteTable {
    * router has falls through (404). Built once every route is defined.
    */
   middleware(): Middleware {
-    const dispatch = new Map<string, Middleware>();
+    const segments = new Map<string, { router: Router; dispatch: Middleware }>();
     for (const [segment, router] of this.routers) {
       const routes = router.routes() as Middleware;
       const allowed = router.allowedMethods({ throw: true }) as Middleware;
-      dispatch.set(segment, (ctx, next) => routes(ctx, () => allowed(ctx, next)));
+      segments.set(segment, { router, dispatch: (ctx, next) => routes(ctx, () => allowed(ctx, next)) });
     }
     // A static path goes straight to its route only where the router would run that route alone: a
     // route defined earlier whose pattern also matches it (the router runs every match in turn) keeps
     // it on the router.
     const fast = new Map<string, Middleware>();
-    for (const [key, route] of this.statics) {
-      const matched = this.routerFor(route.path).match(route.path, route.method).pathAndMethod;
-      if (matched.length === 1 && matched[0] === route.layer) fast.set(key, this.chains.get(route.layer)!);
+    for (const [layer, { method, chain }] of this.chains) {
+      if (typeof layer.path !== 'string' || !STATIC_PATH.test(layer.path)) continue;
+      const matched = this.routerFor(layer.path).match(layer.path, method).pathAndMethod;
+      if (matched.length === 1 && matched[0] === layer) fast.set(`${method} ${layer.path}`, chain);
     }
-    const none: Middleware = (_ctx, next) => next();
     return (ctx, next) => {
-      const direct = fast.get(`${ctx.method} ${ctx.path}`);
+      const path = ctx.path;
+      const direct = fast.get(`${ctx.method} ${path}`);
       if (direct) return direct(ctx, next);
-      const segment = firstSegment(ctx.path);
-      const router = this.routers.get(segment);
-      if (!router) return none(ctx, next);
-      const matched = router.match(ctx.path, ctx.method).pathAndMethod;
+      const segment = segments.get(firstSegment(path));
+      if (!segment) return next();
+      const matched = segment.router.match(path, ctx.method).pathAndMethod;
       const layer = matched.length === 1 ? matched[0]! : undefined;
-      const chain = layer && this.chains.get(layer);
-      if (!chain) return dispatch.get(segment)!(ctx, next);
-      ctx.params = layer.params(ctx.path, layer.captures(ctx.path));
-      return chain(ctx, next);
+      const route = layer && this.chains.get(layer);
+      if (!route) return segment.dispatch(ctx, next);
+      ctx.params = layer.params(path, layer.captures(path));
+      return route.chain(ctx, next);
     };
   }
 }

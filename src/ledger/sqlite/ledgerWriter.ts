@@ -120,7 +120,8 @@ export class LedgerWriter {
     if (typeof expected === 'bigint') {
       const head = this.stmt.head.get(stream) as { revision: bigint; hash: string } | undefined;
       if (!head || head.revision !== expected) return undefined;
-      [current, prevHash] = [head.revision, head.hash];
+      current = head.revision;
+      prevHash = head.hash;
     } else if (expected !== 'no_stream') {
       return undefined;
     }
