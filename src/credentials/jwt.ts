@@ -1,5 +1,5 @@
-import { decodeProtectedHeader, UnsecuredJWT, type JWTPayload } from 'jose';
-import { createHmac, type KeyObject } from 'node:crypto';
+import { decodeProtectedHeader, UnsecuredJWT, type JWTClaimVerificationOptions, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { PUBLIC_KEY_SIGNING, SigningThread } from './signing.js';
 import type { KeyRing } from '../keys/keyRing.js';
 import { setBounded } from '../boundedMap.js';
@@ -37,40 +37,62 @@ export function looksLikeJwt(token: string): boolean {
 /** The protected header of an unsecured JWT, under which jose checks a payload's claims. */
 const UNSECURED_HEADER = Buffer.from('{"alg":"none"}').toString('base64url');
 
-/**
- * Verifies a JWT signed by one of our keys. Only the algorithm recorded for that key is accepted:
- * no `none`, no HS/RS confusion. Returns undefined for anything that does not verify.
- *
- * The signature is checked by node's `verify` in the signing thread: jose's `jwtVerify` takes
- * WebCrypto's path, 240-330 µs of CPU for ES256 against ~100 µs (micro-benchmark on the benchmark
- * VM), paid by every token the first time it is presented (each revocation, each new bearer). The
- * claims are then checked by jose, as `jwtVerify` checks them (`UnsecuredJWT.decode` runs the same
- * claims-set validation: exp, nbf, iat, iss, required claims). Only a canonical base64url signature
- * is accepted, so that one signature has one spelling; a `crit` header, which jose would refuse
- * unless it knew the extension, is refused (we never issue one).
- */
+/** Verifies a JWT signed by one of our keys, the one its kid names (see verifyCompact). */
 export async function verifyJwt(
   ring: KeyRing,
   token: string,
   options: { issuer?: string; now: Date; requireExp?: boolean },
 ): Promise<(JWTPayload & { kid: string }) | undefined> {
+  const verified = await verifyCompact(token, (header) => (header.kid ? ring.verifier(header.kid) : undefined), {
+    issuer: options.issuer,
+    currentDate: options.now,
+    requiredClaims: options.requireExp === false ? [] : ['exp'],
+  });
+  if (!verified) return undefined;
+  return Object.assign(verified.claims, { kid: verified.header.kid! }); // not a spread: see toMessages in bus/relay.ts
+}
+
+/**
+ * Verifies a JWS compact token under the key `keyFor` picks from its header. Only that key's
+ * algorithm is accepted: no `none`, no HS/RS confusion. Undefined for anything that does not verify.
+ *
+ * HMAC is checked in line (about 2 µs). Public-key signatures are checked by node's `verify` in the
+ * signing thread: jose's `jwtVerify` takes WebCrypto's path, 240-330 µs of CPU for ES256 against
+ * ~100 µs (micro-benchmark on the benchmark VM), paid by every token the first time it is presented
+ * (each revocation, each new bearer). The claims are then checked by jose, as `jwtVerify` checks
+ * them (`UnsecuredJWT.decode` runs the same claims-set validation: exp, nbf, iat, iss, required
+ * claims). Only a canonical base64url signature is accepted, so that one signature has one
+ * spelling; a `crit` header, which jose would refuse unless it knew the extension, is refused (we
+ * never issue one).
+ */
+export async function verifyCompact(
+  token: string,
+  keyFor: (header: ProtectedHeaderParameters) => SigningKey | undefined,
+  claimsOptions: JWTClaimVerificationOptions,
+): Promise<{ header: ProtectedHeaderParameters; claims: JWTPayload } | undefined> {
   try {
-    const header = decodeProtectedHeader(token);
-    if (!header.kid || header.crit !== undefined) return undefined;
-    const key = ring.verifier(header.kid);
-    if (!key || header.alg !== key.alg) return undefined;
     const [protectedHeader, payload, signature, more] = token.split('.');
     if (more !== undefined || !payload || !signature || Buffer.from(signature, 'base64url').toString('base64url') !== signature) return undefined;
-    if (!(await signingThread.verify(key.alg, key.key, `${protectedHeader}.${payload}`, signature))) return undefined;
-    const claims = UnsecuredJWT.decode(`${UNSECURED_HEADER}.${payload}.`, {
-      issuer: options.issuer,
-      currentDate: options.now,
-      requiredClaims: options.requireExp === false ? [] : ['exp'],
-    }).payload;
-    return Object.assign(claims, { kid: header.kid }); // not a spread: see toMessages in bus/relay.ts
+    const header = decodeProtectedHeader(token);
+    const key = header.crit === undefined ? keyFor(header) : undefined;
+    if (!key || header.alg !== key.alg) return undefined;
+    const input = `${protectedHeader}.${payload}`;
+    if (!(await signatureValid(key, input, signature))) return undefined;
+    const claims = UnsecuredJWT.decode(`${UNSECURED_HEADER}.${payload}.`, claimsOptions).payload;
+    return { header, claims };
   } catch {
     return undefined;
   }
+}
+
+function signatureValid(key: SigningKey, input: string, signature: string): Promise<boolean> {
+  if (key.alg === 'HS256') {
+    const expected = Buffer.from(createHmac('sha256', key.key).update(input).digest('base64url'));
+    const given = Buffer.from(signature);
+    return Promise.resolve(expected.length === given.length && timingSafeEqual(expected, given));
+  }
+  if (!PUBLIC_KEY_SIGNING.has(key.alg)) return Promise.resolve(false);
+  return signingThread.verify(key.alg, key.key as KeyObject, input, signature);
 }
 
 type VerifiedClaims = JWTPayload & { kid: string };

@@ -1,13 +1,11 @@
 import type { KeyObject } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, jwtVerify } from 'jose';
-import { signCompact } from '../credentials/jwt.js';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
+import { signCompact, verifyCompact } from '../credentials/jwt.js';
 
 /** What a presented token claims to be, before any signature check. */
 export type ConsumerTokenShape =
   | { version: 'v1'; iss: string; iat: number }
   | { version: 'v2'; kid: string; iss: string; iat: number };
-
-const encoder = new TextEncoder();
 
 /** v1: header exactly `{"alg":"HS256"}` (no typ), claims `{iss, iat}`, the secret's bytes as the raw HMAC key. */
 export function signConsumerTokenV1(key: string, iat: number, secret: string): Promise<string> {
@@ -40,11 +38,7 @@ export async function verifyConsumerToken(
   verification: { alg: 'HS256'; secret: string } | { alg: 'RS256'; publicKey: KeyObject },
   now: Date,
 ): Promise<Record<string, unknown> | undefined> {
-  try {
-    const key = verification.alg === 'HS256' ? encoder.encode(verification.secret) : verification.publicKey;
-    const { payload } = await jwtVerify(token, key, { algorithms: [verification.alg], currentDate: now });
-    return payload as Record<string, unknown>;
-  } catch {
-    return undefined;
-  }
+  const key = verification.alg === 'HS256' ? { alg: 'HS256', key: verification.secret } : { alg: 'RS256', key: verification.publicKey };
+  const verified = await verifyCompact(token, () => key, { currentDate: now });
+  return verified?.claims as Record<string, unknown> | undefined;
 }
