@@ -58,12 +58,12 @@ export async function verifyJwt(
  *
  * HMAC and RSA are checked in line (about 2 and 37 µs). ES256 and EdDSA signatures are checked by
  * node's `verify` in the signing thread: jose's `jwtVerify` takes WebCrypto's path, 240-330 µs of
- * CPU for ES256 against ~100 µs (micro-benchmark on the benchmark VM), paid by every token the first
- * time it is presented (each revocation, each new bearer). The claims are then checked by jose, as `jwtVerify` checks
- * them (`UnsecuredJWT.decode` runs the same claims-set validation: exp, nbf, iat, iss, required
- * claims). Only a canonical base64url signature is accepted, so that one signature has one
- * spelling; a `crit` header, which jose would refuse unless it knew the extension, is refused (we
- * never issue one).
+ * CPU for ES256 against ~100 µs (micro-benchmark on the benchmark VM), paid by every token the
+ * first time it is presented (each revocation, each new bearer). The claims are then checked by
+ * jose, as `jwtVerify` checks them (`UnsecuredJWT.decode` runs the same claims-set validation: exp,
+ * nbf, iat, iss, required claims). Only a canonical base64url signature is accepted, so that one
+ * signature has one spelling; a `crit` header, which jose would refuse unless it knew the
+ * extension, is refused (we never issue one).
  */
 export async function verifyCompact(
   token: string,
