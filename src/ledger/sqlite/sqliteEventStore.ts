@@ -28,7 +28,7 @@ export interface SqliteEventStoreOptions {
    * `inline` (default): appends that arrive in the same event-loop turn share one fsync'd
    * transaction. `worker`: the commit runs in a writer thread, so fsync never blocks the event
    * loop; it pays for a thread hop and a copy of each batch, and measured slower on a 2-core
-   * machine where the load generator shares the cores (see the README), so it is opt-in
+   * machine where the load generator shares the cores (see bench/PERFORMANCE.md), so it is opt-in
    * (`LEDGER_SQLITE_GROUP_COMMIT=worker`). `none`: one transaction per append.
    */
   groupCommit?: 'worker' | 'inline' | 'none' | boolean;
