@@ -22,6 +22,12 @@ const want = (name: string) => !ONLY || ONLY.includes(name);
 /** Offered loads (req/s) of the open-loop latency curves. */
 const RATES = (process.env.BENCH_RATES ?? '500,1000,2000,3000').split(',').map(Number);
 
+/** Runs of one load as one result: the run with the median req/s, the median CPU per request, every run's req/s. */
+function summary(results: RunResult[]): LoadResult {
+  const rps = results.map((r) => r.reqPerSec);
+  return { ...results[rps.indexOf(median(rps))]!, cpuUsPerRequest: median(results.map((r) => r.cpuUsPerRequest!)), runs: rps };
+}
+
 async function main() {
   const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
@@ -50,8 +56,7 @@ async function main() {
   // for reference, never a ratio's baseline (the scenarios are form or JSON POSTs).
   const getRuns: RunResult[] = [];
   for (let i = 0; i < RUNS; i++) getRuns.push(await measure('bare Koa GET, no body (reference)', { ...opts, url: `${koa.url}/` }, i === 0 ? 1 : 0, koa.child.pid));
-  const getRps = getRuns.map((r) => r.reqPerSec);
-  const bareGet: LoadResult = { ...getRuns[getRps.indexOf(median(getRps))]!, cpuUsPerRequest: median(getRuns.map((r) => r.cpuUsPerRequest!)), runs: getRps };
+  const bareGet = summary(getRuns);
   const ratios: Record<string, number[]> = {};
   const paired = async (name: string, run: (i: number) => Promise<RunResult>, runs: number): Promise<LoadResult> => {
     const results: RunResult[] = [];
@@ -65,13 +70,7 @@ async function main() {
       (ratios[name] ??= []).push(r.reqPerSec / ((before.reqPerSec + after.reqPerSec) / 2));
       before = after;
     }
-    const rps = results.map((r) => r.reqPerSec);
-    return {
-      ...results[rps.indexOf(median(rps))]!,
-      runs: rps,
-      cpuUsPerRequest: median(results.map((r) => r.cpuUsPerRequest!)),
-      non2xx: results.reduce((n, r) => n + r.non2xx, 0),
-    };
+    return { ...summary(results), non2xx: results.reduce((n, r) => n + r.non2xx, 0) };
   };
   const scenario = (name: string, options: autocannon.Options, runs = RUNS) => paired(name, (i) => measure(name, options, i === 0 ? 1 : 0, svcPid), runs);
 
@@ -174,12 +173,7 @@ async function main() {
     out.append = { groupCommitPerSecond: appendGroupCommit, groupCommitInWriterThreadPerSecond: appendWorker, oneTransactionPerAppendPerSecond: appendSingle };
   }
 
-  const bareRps = median(bareRuns.map((r) => r.reqPerSec));
-  const bare: LoadResult = {
-    ...bareRuns.find((r) => r.reqPerSec === bareRps)!,
-    cpuUsPerRequest: median(bareRuns.map((r) => r.cpuUsPerRequest!)),
-    runs: bareRuns.map((r) => r.reqPerSec),
-  };
+  const bare = summary(bareRuns);
   const pct = (r: LoadResult) => (ratios[r.name] ? `${Math.round(median(ratios[r.name]!) * 100)}% (${ratios[r.name]!.map((x) => Math.round(x * 100)).join(', ')})` : r === bare ? '100%' : '-');
   const row = (r: LoadResult | undefined, target: string) =>
     r && {

@@ -1,12 +1,15 @@
 import { decodeProtectedHeader, UnsecuredJWT, type JWTClaimVerificationOptions, type JWTPayload, type ProtectedHeaderParameters } from 'jose';
-import { createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
-import { PUBLIC_KEY_SIGNING, SigningThread } from './signing.js';
+import { createHmac, timingSafeEqual, type KeyObject } from 'node:crypto';
+import { PUBLIC_KEY_SIGNING, signatureVerifies, SigningThread } from './signing.js';
 import type { KeyRing } from '../keys/keyRing.js';
 import { setBounded } from '../boundedMap.js';
 
 type SigningKey = { alg: string; key: KeyObject | Uint8Array | string };
 
 const signingThread = new SigningThread();
+
+/** The base64url HS256 signature of `input`. */
+const hs256 = (key: SigningKey['key'], input: string) => createHmac('sha256', key).update(input).digest('base64url');
 
 /**
  * A JWS compact serialisation signed with node:crypto directly: node's sign is about 4x cheaper
@@ -19,7 +22,7 @@ const signingThread = new SigningThread();
  */
 export function signCompact(header: Record<string, unknown>, claims: object, key: SigningKey): Promise<string> {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  if (key.alg === 'HS256') return Promise.resolve(`${input}.${createHmac('sha256', key.key).update(input).digest('base64url')}`);
+  if (key.alg === 'HS256') return Promise.resolve(`${input}.${hs256(key.key, input)}`);
   if (!PUBLIC_KEY_SIGNING.has(key.alg)) return Promise.reject(new Error(`Unsupported signing algorithm ${key.alg}`));
   return signingThread.sign(key.alg, key.key as KeyObject, input);
 }
@@ -56,14 +59,14 @@ export async function verifyJwt(
  * Verifies a JWS compact token under the key `keyFor` picks from its header. Only that key's
  * algorithm is accepted: no `none`, no HS/RS confusion. Undefined for anything that does not verify.
  *
- * HMAC and RSA are checked in line (about 2 and 37 µs). ES256 and EdDSA signatures are checked by
- * node's `verify` in the signing thread: jose's `jwtVerify` takes WebCrypto's path, 240-330 µs of
- * CPU for ES256 against ~100 µs (micro-benchmark on the benchmark VM), paid by every token the
- * first time it is presented (each revocation, each new bearer). The claims are then checked by
- * jose, as `jwtVerify` checks them (`UnsecuredJWT.decode` runs the same claims-set validation: exp,
- * nbf, iat, iss, required claims). Only a canonical base64url signature is accepted, so that one
- * signature has one spelling; a `crit` header, which jose would refuse unless it knew the
- * extension, is refused (we never issue one).
+ * HMAC is checked in line (about 2 µs), and so is RSA (see PUBLIC_KEY_SIGNING). ES256 and EdDSA
+ * signatures are checked by node's `verify` in the signing thread: jose's `jwtVerify` takes
+ * WebCrypto's path, 240-330 µs of CPU for ES256 against ~100 µs (micro-benchmark on the benchmark
+ * VM), paid by every token the first time it is presented (each revocation, each new bearer). The
+ * claims are then checked by jose, as `jwtVerify` checks them (`UnsecuredJWT.decode` runs the same
+ * claims-set validation: exp, nbf, iat, iss, required claims). Only a canonical base64url signature
+ * is accepted, so that one signature has one spelling; a `crit` header, which jose would refuse
+ * unless it knew the extension, is refused (we never issue one).
  */
 export async function verifyCompact(
   token: string,
@@ -87,14 +90,13 @@ export async function verifyCompact(
 
 function signatureValid(key: SigningKey, input: string, signature: string): Promise<boolean> {
   if (key.alg === 'HS256') {
-    const expected = Buffer.from(createHmac('sha256', key.key).update(input).digest('base64url'));
+    const expected = Buffer.from(hs256(key.key, input));
     const given = Buffer.from(signature);
     return Promise.resolve(expected.length === given.length && timingSafeEqual(expected, given));
   }
-  if (!PUBLIC_KEY_SIGNING.has(key.alg)) return Promise.resolve(false);
-  // An RSA signature is checked with the public exponent: ~37 µs in line on the benchmark VM, less
-  // than a lone job's hand-off to the signing thread costs the event loop (ES256: ~85 µs in line).
-  if (key.alg === 'RS256') return Promise.resolve(verify('sha256', Buffer.from(input), key.key as KeyObject, Buffer.from(signature, 'base64url')));
+  const how = PUBLIC_KEY_SIGNING.get(key.alg);
+  if (!how) return Promise.resolve(false);
+  if (how.verifyInLine) return Promise.resolve(signatureVerifies(key.alg, key.key as KeyObject, input, signature));
   return signingThread.verify(key.alg, key.key as KeyObject, input, signature);
 }
 

@@ -2,9 +2,9 @@
 // in: { batch, keys?: [kid, KeyObject][], jobs: [kid, alg, input, signature?][] }; out: { batch,
 // results } with, per job in order, a base64url signature made, whether the given one verifies, or
 // an { error }.
-import { sign, verify, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
-import { PUBLIC_KEY_SIGNING } from './signing.js';
+import { PUBLIC_KEY_SIGNING, signatureVerifies } from './signing.js';
 
 const keys = new Map<string, KeyObject>();
 
@@ -12,10 +12,10 @@ parentPort!.on('message', (m: { batch: number; keys?: Array<[string, KeyObject]>
   for (const [kid, key] of m.keys ?? []) keys.set(kid, key);
   const results = m.jobs.map(([kid, alg, input, signature]) => {
     try {
+      const key = keys.get(kid)!;
+      if (signature !== undefined) return signatureVerifies(alg, key, input, signature);
       const how = PUBLIC_KEY_SIGNING.get(alg)!;
-      const key = { key: keys.get(kid)!, dsaEncoding: how.dsaEncoding };
-      if (signature === undefined) return sign(how.digest, Buffer.from(input), key).toString('base64url');
-      return verify(how.digest, Buffer.from(input), key, Buffer.from(signature, 'base64url'));
+      return sign(how.digest, Buffer.from(input), { key, dsaEncoding: how.dsaEncoding }).toString('base64url');
     } catch (error) {
       return { error: error instanceof Error ? error.message : String(error) };
     }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { generateKeyPairSync } from 'node:crypto';
 import { signConsumerTokenV1, signConsumerTokenV2, verifyConsumerToken } from '../../src/sunbird/consumerTokens.js';
+import { respeltSignature } from '../support/jws.js';
 
 describe('Sunbird consumer tokens, signed with node:crypto', () => {
   it('v1 is byte for byte the token jose signs: header {"alg":"HS256"}, claims {iss, iat}, the secret as HMAC key', async () => {
@@ -38,9 +39,7 @@ describe('Sunbird consumer tokens, signed with node:crypto', () => {
     const hs384 = await new SignJWT({ iss: 'k', iat: 1 }).setProtectedHeader({ alg: 'HS384' }).sign(new TextEncoder().encode(secret));
     expect(await verify(hs384)).to.equal(undefined);
     expect(await verify(good.slice(0, -2))).to.equal(undefined);
-    // 43 characters carry 258 bits for 256: flipping the last one's lowest bit spells the same bytes.
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-    const respelt = good.slice(0, -1) + alphabet[alphabet.indexOf(good.at(-1)!) ^ 1];
+    const respelt = respeltSignature(good);
     expect(Buffer.from(respelt.split('.')[2]!, 'base64url').equals(Buffer.from(signature, 'base64url'))).to.equal(true);
     expect(await verify(respelt)).to.equal(undefined);
     const later = await new SignJWT({ iss: 'k', iat: 1, nbf: Math.floor(Date.now() / 1000) + 600 }).setProtectedHeader({ alg: 'HS256' }).sign(new TextEncoder().encode(secret));
