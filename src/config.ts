@@ -30,6 +30,8 @@ export interface Config {
   kdfSchedIdle: boolean;
   /** Whether this instance relays the ledger to the bus (`LEDGER_RELAY=off` on all but one instance at scale). */
   relayEnabled: boolean;
+  /** Whether TurboFan's inlining budgets are raised at start (`LEDGER_V8_INLINING`, on/off; default on): see src/v8Tuning.ts. */
+  v8Inlining: boolean;
 }
 
 function int(value: string | undefined, fallback: number, name: string): number {
@@ -72,6 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     kdfConcurrency: Math.max(1, int(env.LEDGER_KDF_CONCURRENCY, availableParallelism() - 1, 'LEDGER_KDF_CONCURRENCY')),
     kdfNice: niceValue(env.LEDGER_KDF_NICE),
     kdfSchedIdle: onOff(env.LEDGER_KDF_SCHED_IDLE, true, 'LEDGER_KDF_SCHED_IDLE'),
+    v8Inlining: onOff(env.LEDGER_V8_INLINING, true, 'LEDGER_V8_INLINING'),
     topics: {
       lifecycle: env.LEDGER_TOPIC_LIFECYCLE || 'token-ledger.lifecycle',
       revocations: env.LEDGER_TOPIC_REVOCATIONS || 'token-ledger.revocations',
