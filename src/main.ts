@@ -6,13 +6,14 @@ import { loadConfig } from './config.js';
 import { openEventStore } from './ledger/openStore.js';
 import { createLogger, errorFields } from './logger.js';
 import { shutdownGracefully, startService } from './app/service.js';
-import { raiseInliningBudgets } from './v8Tuning.js';
+import { INLINING_FLAGS, raiseInliningBudgets } from './v8Tuning.js';
 
 /** The only place that wires real adapters. */
 async function main(): Promise<void> {
   const config = loadConfig();
   if (config.v8Inlining) raiseInliningBudgets();
   const logger = createLogger(config.logLevel);
+  if (config.v8Inlining) logger.info({ flags: INLINING_FLAGS }, 'V8 inlining budgets raised');
   const store = await openEventStore(config);
   const bus =
     config.kafkaBrokers.length > 0

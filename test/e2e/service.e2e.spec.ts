@@ -16,6 +16,7 @@ describe('the running service', function () {
     writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
     expect(svc.output()).to.include('LEDGER_MASTER_KEY is not set');
     expect(svc.output()).to.include('created the first administrator');
+    expect(svc.output()).to.include('V8 inlining budgets raised');
     const keyFile = join(dataDir, 'master.key');
     expect(statSync(keyFile).mode & 0o777).to.equal(0o600);
 
@@ -46,6 +47,19 @@ describe('the running service', function () {
     // The log never carries a token or a password.
     expect(svc.output()).to.not.include(body.access_token);
     expect(svc.output()).to.not.include('e2e-admin-password');
+  });
+
+  it('leaves V8 its own inlining budgets with LEDGER_V8_INLINING=off, and refuses to start on any value but on or off', async () => {
+    const env = { LEDGER_DATA_DIR: mkdtempSync(join(tmpdir(), 'tl-e2e-v8-')), LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' };
+    const off = await spawnService({ ...env, LEDGER_V8_INLINING: 'off' });
+    writtenFiles.add(join(env.LEDGER_DATA_DIR, 'ledger.db')).add(join(env.LEDGER_DATA_DIR, 'readmodels.db'));
+    off.child.kill('SIGTERM');
+    expect(await off.exited).to.equal(0);
+    expect(off.output()).to.include('token-ledger listening');
+    expect(off.output()).to.not.include('V8 inlining budgets raised');
+    let failure = '';
+    await spawnService({ ...env, LEDGER_V8_INLINING: 'sometimes' }).catch((e: Error) => (failure = e.message));
+    expect(failure).to.include('token-ledger failed to start: LEDGER_V8_INLINING must be on or off');
   });
 
   it('rebuilds empty read models over a large ledger the way replay does, with progress in the log, and only once', async () => {
