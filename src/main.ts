@@ -11,9 +11,11 @@ import { INLINING_FLAGS, raiseInliningBudgets } from './v8Tuning.js';
 /** The only place that wires real adapters. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  if (config.v8Inlining) raiseInliningBudgets();
   const logger = createLogger(config.logLevel);
-  if (config.v8Inlining) logger.info({ flags: INLINING_FLAGS }, 'V8 inlining budgets raised');
+  if (config.v8Inlining) {
+    raiseInliningBudgets();
+    logger.info({ flags: INLINING_FLAGS }, 'V8 inlining budgets raised');
+  }
   const store = await openEventStore(config);
   const bus =
     config.kafkaBrokers.length > 0

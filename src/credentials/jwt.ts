@@ -8,8 +8,8 @@ type SigningKey = { alg: string; key: KeyObject | Uint8Array | string };
 
 const signingThread = new SigningThread();
 
-/** The base64url HS256 signature of `input`. */
-const hs256 = (key: SigningKey['key'], input: string) => createHmac('sha256', key).update(input).digest('base64url');
+/** The HS256 signature of `input`, as bytes. */
+const hs256 = (key: SigningKey['key'], input: string) => createHmac('sha256', key).update(input).digest();
 
 /**
  * A JWS compact serialisation signed with node:crypto directly: node's sign is about 4x cheaper
@@ -22,7 +22,7 @@ const hs256 = (key: SigningKey['key'], input: string) => createHmac('sha256', ke
  */
 export function signCompact(header: Record<string, unknown>, claims: object, key: SigningKey): Promise<string> {
   const input = `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
-  if (key.alg === 'HS256') return Promise.resolve(`${input}.${hs256(key.key, input)}`);
+  if (key.alg === 'HS256') return Promise.resolve(`${input}.${hs256(key.key, input).toString('base64url')}`);
   if (!PUBLIC_KEY_SIGNING.has(key.alg)) return Promise.reject(new Error(`Unsupported signing algorithm ${key.alg}`));
   return signingThread.sign(key.alg, key.key as KeyObject, input);
 }
@@ -75,12 +75,14 @@ export async function verifyCompact(
 ): Promise<{ header: ProtectedHeaderParameters; claims: JWTPayload } | undefined> {
   try {
     const [protectedHeader, payload, signature, more] = token.split('.');
-    if (more !== undefined || !payload || !signature || Buffer.from(signature, 'base64url').toString('base64url') !== signature) return undefined;
+    if (more !== undefined || !payload || !signature) return undefined;
+    const signatureBytes = Buffer.from(signature, 'base64url');
+    if (signatureBytes.toString('base64url') !== signature) return undefined;
     const header = decodeProtectedHeader(token);
     const key = header.crit === undefined ? keyFor(header) : undefined;
     if (!key || header.alg !== key.alg) return undefined;
     const input = `${protectedHeader}.${payload}`;
-    if (!(await signatureValid(key, input, signature))) return undefined;
+    if (!(await signatureValid(key, input, signature, signatureBytes))) return undefined;
     const claims = UnsecuredJWT.decode(`${UNSECURED_HEADER}.${payload}.`, claimsOptions).payload;
     return { header, claims };
   } catch {
@@ -88,15 +90,15 @@ export async function verifyCompact(
   }
 }
 
-function signatureValid(key: SigningKey, input: string, signature: string): Promise<boolean> {
+/** `signature` is the base64url segment (what the signing thread is sent), `bytes` its decoding. */
+function signatureValid(key: SigningKey, input: string, signature: string, bytes: Buffer): Promise<boolean> {
   if (key.alg === 'HS256') {
-    const expected = Buffer.from(hs256(key.key, input));
-    const given = Buffer.from(signature);
-    return Promise.resolve(expected.length === given.length && timingSafeEqual(expected, given));
+    const expected = hs256(key.key, input);
+    return Promise.resolve(expected.length === bytes.length && timingSafeEqual(expected, bytes));
   }
   const how = PUBLIC_KEY_SIGNING.get(key.alg);
   if (!how) return Promise.resolve(false);
-  if (how.verifyInLine) return Promise.resolve(signatureVerifies(key.alg, key.key as KeyObject, input, signature));
+  if (how.verifyInLine) return Promise.resolve(signatureVerifies(key.alg, key.key as KeyObject, input, bytes));
   return signingThread.verify(key.alg, key.key as KeyObject, input, signature);
 }
 

@@ -15,10 +15,10 @@ export const PUBLIC_KEY_SIGNING = new Map<string, { digest: string | null; dsaEn
   ['EdDSA', { digest: null }],
 ]);
 
-/** Whether `signature` (base64url) is the JWS signature of `input` under `key`, by node's `verify`. */
-export function signatureVerifies(alg: string, key: KeyObject, input: string, signature: string): boolean {
+/** Whether `signature` (the decoded bytes) is the JWS signature of `input` under `key`, by node's `verify`. */
+export function signatureVerifies(alg: string, key: KeyObject, input: string, signature: Uint8Array): boolean {
   const how = PUBLIC_KEY_SIGNING.get(alg)!;
-  return verify(how.digest, Buffer.from(input), { key, dsaEncoding: how.dsaEncoding }, Buffer.from(signature, 'base64url'));
+  return verify(how.digest, Buffer.from(input), { key, dsaEncoding: how.dsaEncoding }, signature);
 }
 
 /** Each KeyObject's name in the signing thread, which holds a copy of it. */

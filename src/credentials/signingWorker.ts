@@ -13,7 +13,7 @@ parentPort!.on('message', (m: { batch: number; keys?: Array<[string, KeyObject]>
   const results = m.jobs.map(([kid, alg, input, signature]) => {
     try {
       const key = keys.get(kid)!;
-      if (signature !== undefined) return signatureVerifies(alg, key, input, signature);
+      if (signature !== undefined) return signatureVerifies(alg, key, input, Buffer.from(signature, 'base64url'));
       const how = PUBLIC_KEY_SIGNING.get(alg)!;
       return sign(how.digest, Buffer.from(input), { key, dsaEncoding: how.dsaEncoding }).toString('base64url');
     } catch (error) {

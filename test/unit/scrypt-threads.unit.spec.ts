@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hashPassword, verifyPassword } from '../../src/crypto/secrets.js';
 import { ScryptThreads } from '../../src/crypto/scryptThreads.js';
 import { loadConfig } from '../../src/config.js';
+import { itIsAnOnOffVariable } from '../support/config.js';
 
 const PARAMS = { N: 1024, r: 8, p: 1 };
 
@@ -96,12 +97,7 @@ describe('ScryptThreads, when scrypt fails', function () {
 });
 
 describe('LEDGER_KDF_SCHED_IDLE', () => {
-  it('defaults to on, takes on or off, and refuses anything else at start-up with a message naming it', () => {
-    expect(loadConfig({}).kdfSchedIdle).to.equal(true);
-    expect(loadConfig({ LEDGER_KDF_SCHED_IDLE: 'off' }).kdfSchedIdle).to.equal(false);
-    expect(loadConfig({ LEDGER_KDF_SCHED_IDLE: 'on' }).kdfSchedIdle).to.equal(true);
-    for (const bad of ['yes', '1', 'OFF']) expect(() => loadConfig({ LEDGER_KDF_SCHED_IDLE: bad }), bad).to.throw(/LEDGER_KDF_SCHED_IDLE must be on or off/);
-  });
+  itIsAnOnOffVariable('LEDGER_KDF_SCHED_IDLE', 'kdfSchedIdle');
 });
 
 describe('LEDGER_KDF_NICE', () => {

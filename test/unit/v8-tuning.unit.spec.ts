@@ -1,15 +1,10 @@
 import { expect } from 'chai';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { loadConfig } from '../../src/config.js';
 import { INLINING_FLAGS } from '../../src/v8Tuning.js';
+import { itIsAnOnOffVariable } from '../support/config.js';
 
 describe('V8 inlining budgets (LEDGER_V8_INLINING)', () => {
-  it('is on by default, and on/off set it; anything else is refused', () => {
-    expect(loadConfig({}).v8Inlining).to.equal(true);
-    expect(loadConfig({ LEDGER_V8_INLINING: 'off' }).v8Inlining).to.equal(false);
-    expect(loadConfig({ LEDGER_V8_INLINING: 'on' }).v8Inlining).to.equal(true);
-    for (const bad of ['yes', '0', 'OFF']) expect(() => loadConfig({ LEDGER_V8_INLINING: bad }), bad).to.throw(/LEDGER_V8_INLINING must be on or off/);
-  });
+  itIsAnOnOffVariable('LEDGER_V8_INLINING', 'v8Inlining');
 
   // setFlagsFromString ignores a flag it does not know, so a flag renamed by a later V8 would
   // silently stop applying: each must be one this node lists, and one it accepts on a command line.
