@@ -1,4 +1,4 @@
-import type { Projection } from '../src/readmodels/projection.js';
+import type { Projection, SqlValue } from '../src/readmodels/projection.js';
 
 /**
  * The webMethods API Portal read models: providers, applications, access events (what providers list),
@@ -65,56 +65,56 @@ export const accessEventsProjection: Projection = {
   indexes: `CREATE INDEX IF NOT EXISTS access_providers_username ON access_providers (username);
   CREATE INDEX IF NOT EXISTS access_events_provider ON access_events (provider_id, event_status, created_at);
   CREATE INDEX IF NOT EXISTS access_events_status ON access_events (event_status, created_at);`,
-  prepare(db) {
-    const provider = db.prepare(`INSERT OR IGNORE INTO access_providers (provider_id, name, username, mode, callback_url, registered_at)
-      VALUES (@providerId, @name, @username, @mode, @callbackUrl, @registeredAt)`);
-    const application = db.prepare(`INSERT OR IGNORE INTO access_applications (app_id, name, owner, created_at)
-      VALUES (@appId, @name, @owner, @createdAt)`);
-    const requested = db.prepare(`INSERT OR IGNORE INTO access_events
+  statements: {
+    provider: `INSERT OR IGNORE INTO access_providers (provider_id, name, username, mode, callback_url, registered_at)
+      VALUES (?, ?, ?, ?, ?, ?)`,
+    application: 'INSERT OR IGNORE INTO access_applications (app_id, name, owner, created_at) VALUES (?, ?, ?, ?)',
+    requested: `INSERT OR IGNORE INTO access_events
       (event_id, event_type, event_status, app_id, user_id, provider_id, accesstokenuuid, reason, created_at, updated_at)
-      VALUES (@eventId, @eventType, 'NEW', @appId, @userId, @providerId, @accesstokenuuid, NULL, @requestedAt, @requestedAt)`);
-    const status = db.prepare('UPDATE access_events SET event_status = ?, updated_at = ? WHERE event_id = ?');
-    const rejected = db.prepare("UPDATE access_events SET event_status = 'REJECTED', reason = ?, updated_at = ? WHERE event_id = ?");
-    const completed = db.prepare("UPDATE access_events SET event_status = 'COMPLETED', accesstokenuuid = ?, updated_at = ? WHERE event_id = ?");
-    const revokeCompleted = db.prepare(`UPDATE access_events SET event_status = 'COMPLETED', updated_at = ?
-      WHERE event_id = ? AND event_type = 'REVOKE_ACCESS_TOKEN' AND event_status = 'INPROGRESS'`);
-    const token = db.prepare(`INSERT INTO access_tokens
+      VALUES (?, ?, 'NEW', ?, ?, ?, ?, NULL, ?, ?)`,
+    status: 'UPDATE access_events SET event_status = ?, updated_at = ? WHERE event_id = ?',
+    rejected: "UPDATE access_events SET event_status = 'REJECTED', reason = ?, updated_at = ? WHERE event_id = ?",
+    completed: "UPDATE access_events SET event_status = 'COMPLETED', accesstokenuuid = ?, updated_at = ? WHERE event_id = ?",
+    revokeCompleted: `UPDATE access_events SET event_status = 'COMPLETED', updated_at = ?
+      WHERE event_id = ? AND event_type = 'REVOKE_ACCESS_TOKEN' AND event_status = 'INPROGRESS'`,
+    token: `INSERT INTO access_tokens
       (accesstokenuuid, credential_id, app_id, user_id, provider_id, kind, status, expires_at, updated_at)
-      VALUES (@accesstokenuuid, @credentialId, @appId, @subject, @providerId, @kind, 'active', @expiresAt, @issuedAt)
+      VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?)
       ON CONFLICT (accesstokenuuid) DO UPDATE SET credential_id = excluded.credential_id, kind = excluded.kind,
-        status = 'active', expires_at = excluded.expires_at, updated_at = excluded.updated_at`);
-    const tokenRevoked = db.prepare(
-      "UPDATE access_tokens SET status = 'revoked', updated_at = ? WHERE accesstokenuuid = ? AND credential_id = ?",
-    );
+        status = 'active', expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
+    tokenRevoked: "UPDATE access_tokens SET status = 'revoked', updated_at = ? WHERE accesstokenuuid = ? AND credential_id = ?",
     // A renewal may keep its key: the digest then points at the newest credential.
-    const digest = db.prepare('INSERT OR REPLACE INTO access_credential_digests (digest, credential_id, accesstokenuuid) VALUES (?, ?, ?)');
-
-    return (event) => {
-      const d = event.data as Record<string, unknown>;
-      switch (event.type) {
-        case 'ProviderRegistered':
-          return void provider.run({ ...d, callbackUrl: d.callbackUrl ?? null });
-        case 'ApplicationCreated':
-          return void application.run(d);
-        case 'AccessTokenRequested':
-          return void requested.run(d);
-        case 'AccessEventAcknowledged':
-          return void status.run('INPROGRESS', d.acknowledgedAt, d.eventId);
-        case 'AccessEventRejected':
-          return void rejected.run(d.reason ?? null, d.rejectedAt, d.eventId);
-        case 'AccessEventExpired':
-          return void status.run('EXPIRED', d.expiredAt, d.eventId);
-        case 'AccessTokenPublished':
-        case 'AccessTokenRenewed':
-          completed.run(d.accesstokenuuid, d.issuedAt, d.eventId);
-          token.run({ ...d, expiresAt: d.expiresAt ?? null });
-          return void digest.run(d.secretHash, d.credentialId, d.accesstokenuuid);
-        case 'AccessTokenRevoked':
-          revokeCompleted.run(d.revokedAt, d.eventId);
-          return void tokenRevoked.run(d.revokedAt, d.accesstokenuuid, d.credentialId);
-        default:
-          return undefined;
-      }
-    };
+    digest: 'INSERT OR REPLACE INTO access_credential_digests (digest, credential_id, accesstokenuuid) VALUES (?, ?, ?)',
+  },
+  writes(event) {
+    const d = event.data as Record<string, SqlValue>;
+    switch (event.type) {
+      case 'ProviderRegistered':
+        return [['provider', [d.providerId, d.name, d.username, d.mode, d.callbackUrl ?? null, d.registeredAt]]];
+      case 'ApplicationCreated':
+        return [['application', [d.appId, d.name, d.owner, d.createdAt]]];
+      case 'AccessTokenRequested':
+        return [['requested', [d.eventId, d.eventType, d.appId, d.userId, d.providerId, d.accesstokenuuid, d.requestedAt, d.requestedAt]]];
+      case 'AccessEventAcknowledged':
+        return [['status', ['INPROGRESS', d.acknowledgedAt, d.eventId]]];
+      case 'AccessEventRejected':
+        return [['rejected', [d.reason ?? null, d.rejectedAt, d.eventId]]];
+      case 'AccessEventExpired':
+        return [['status', ['EXPIRED', d.expiredAt, d.eventId]]];
+      case 'AccessTokenPublished':
+      case 'AccessTokenRenewed':
+        return [
+          ['completed', [d.accesstokenuuid, d.issuedAt, d.eventId]],
+          ['token', [d.accesstokenuuid, d.credentialId, d.appId, d.subject, d.providerId, d.kind, d.expiresAt ?? null, d.issuedAt]],
+          ['digest', [d.secretHash, d.credentialId, d.accesstokenuuid]],
+        ];
+      case 'AccessTokenRevoked':
+        return [
+          ['revokeCompleted', [d.revokedAt, d.eventId]],
+          ['tokenRevoked', [d.revokedAt, d.accesstokenuuid, d.credentialId]],
+        ];
+      default:
+        return [];
+    }
   },
 };

@@ -12,11 +12,11 @@ export const clientsProjection: Projection = {
     secret_hash TEXT NOT NULL,
     registered_at TEXT NOT NULL
   );`,
-  prepare(db) {
-    const insert = db.prepare('INSERT OR IGNORE INTO clients (client_id, name, scopes, secret_hash, registered_at) VALUES (?, ?, ?, ?, ?)');
-    return (event) => {
-      const d = event.data as Record<string, string>;
-      insert.run(d.clientId, d.name, JSON.stringify(d.scopes), d.secretHash, d.registeredAt);
-    };
+  statements: {
+    registered: 'INSERT OR IGNORE INTO clients (client_id, name, scopes, secret_hash, registered_at) VALUES (?, ?, ?, ?, ?)',
+  },
+  writes(event) {
+    const d = event.data as Record<string, string>;
+    return [['registered', [d.clientId, d.name, JSON.stringify(d.scopes), d.secretHash, d.registeredAt]]];
   },
 };

@@ -1,4 +1,4 @@
-import type { Projection } from '../src/readmodels/projection.js';
+import type { Projection, SqlValue } from '../src/readmodels/projection.js';
 
 /**
  * The current-token read model: one row per credential of any family, so that introspection and
@@ -18,6 +18,9 @@ export const ISSUE_EVENT_TYPES = [
 ];
 /** Revocation events of the families, beside the generic CredentialRevoked. Each carries credentialId, revokedAt, reason. */
 export const REVOKE_EVENT_TYPES = ['CredentialRevoked', 'PersonalTokenRevoked', 'AccessTokenRevoked'];
+
+const issueTypes = new Set(ISSUE_EVENT_TYPES);
+const revokeTypes = new Set(REVOKE_EVENT_TYPES);
 
 interface IssuedData {
   credentialId: string;
@@ -58,41 +61,40 @@ export const credentialsProjection: Projection = {
   );`,
   indexes: `CREATE INDEX IF NOT EXISTS credentials_subject ON credentials (subject);
   CREATE INDEX IF NOT EXISTS credentials_family ON credentials (family_id);`,
-  prepare(db) {
-    // Positional parameters: binding by name costs a lookup per column, on the replay's hottest line.
-    const insert = db.prepare(`INSERT OR IGNORE INTO credentials
+  statements: {
+    issued: `INSERT OR IGNORE INTO credentials
       (id, kind, stream, subject, client_id, scopes, roles, status, issued_at, expires_at, kid, family_id, parent_id, revision)
-      VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`);
-    const rotated = db.prepare('UPDATE credentials SET expires_at = ?, revision = ? WHERE id = ?');
-    const revoked = db.prepare(
-      "UPDATE credentials SET status = 'revoked', revoked_at = ?, revoke_reason = ?, revision = ? WHERE id = ?",
-    );
-    const issueTypes = new Set(ISSUE_EVENT_TYPES);
-    const revokeTypes = new Set(REVOKE_EVENT_TYPES);
-    return (event) => {
-      const d = event.data as Record<string, unknown>;
-      if (issueTypes.has(event.type)) {
-        const c = d as unknown as IssuedData;
-        insert.run(
-          c.credentialId,
-          c.kind,
-          event.stream,
-          c.subject,
-          c.clientId ?? null,
-          JSON.stringify(c.scopes ?? []),
-          JSON.stringify(c.roles ?? []),
-          c.issuedAt,
-          c.expiresAt ?? null,
-          c.kid ?? null,
-          c.familyId ?? null,
-          c.parentId ?? null,
-          event.revision,
-        );
-      } else if (event.type === 'RefreshTokenRotated') {
-        rotated.run(d.expiresAt, event.revision, d.credentialId);
-      } else if (revokeTypes.has(event.type)) {
-        revoked.run(d.revokedAt, d.reason, event.revision, d.credentialId);
-      }
-    };
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
+    rotated: 'UPDATE credentials SET expires_at = ?, revision = ? WHERE id = ?',
+    revoked: "UPDATE credentials SET status = 'revoked', revoked_at = ?, revoke_reason = ?, revision = ? WHERE id = ?",
+  },
+  writes(event) {
+    const d = event.data as Record<string, SqlValue>;
+    if (issueTypes.has(event.type)) {
+      const c = event.data as unknown as IssuedData;
+      return [
+        [
+          'issued',
+          [
+            c.credentialId,
+            c.kind,
+            event.stream,
+            c.subject,
+            c.clientId ?? null,
+            JSON.stringify(c.scopes ?? []),
+            JSON.stringify(c.roles ?? []),
+            c.issuedAt,
+            c.expiresAt ?? null,
+            c.kid ?? null,
+            c.familyId ?? null,
+            c.parentId ?? null,
+            event.revision,
+          ],
+        ],
+      ];
+    }
+    if (event.type === 'RefreshTokenRotated') return [['rotated', [d.expiresAt, event.revision, d.credentialId]]];
+    if (revokeTypes.has(event.type)) return [['revoked', [d.revokedAt, d.reason, event.revision, d.credentialId]]];
+    return [];
   },
 };

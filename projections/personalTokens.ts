@@ -22,26 +22,17 @@ export const personalTokensProjection: Projection = {
     revoked_at TEXT
   );`,
   indexes: `CREATE INDEX IF NOT EXISTS personal_tokens_username ON personal_tokens (username, created_at);`,
-  prepare(db) {
-    const insert = db.prepare(`INSERT OR IGNORE INTO personal_tokens
+  statements: {
+    created: `INSERT OR IGNORE INTO personal_tokens
       (id, username, name, token_hash, expiration, created_at, expires_at, status)
-      VALUES (@credentialId, @subject, @name, @tokenHash, @expiration, @issuedAt, @expiresAt, 'active')`);
-    const revoke = db.prepare("UPDATE personal_tokens SET status = 'revoked', revoked_at = ? WHERE id = ?");
-    return (event) => {
-      const d = event.data as Record<string, string | null>;
-      if (event.type === 'PersonalTokenCreated') {
-        insert.run({
-          credentialId: d.credentialId,
-          subject: d.subject,
-          name: d.name,
-          tokenHash: d.tokenHash,
-          expiration: d.expiration,
-          issuedAt: d.issuedAt,
-          expiresAt: d.expiresAt ?? null,
-        });
-      } else {
-        revoke.run(d.revokedAt, d.credentialId);
-      }
-    };
+      VALUES (?, ?, ?, ?, ?, ?, ?, 'active')`,
+    revoked: "UPDATE personal_tokens SET status = 'revoked', revoked_at = ? WHERE id = ?",
+  },
+  writes(event) {
+    const d = event.data as Record<string, string | null>;
+    if (event.type === 'PersonalTokenCreated') {
+      return [['created', [d.credentialId, d.subject, d.name, d.tokenHash, d.expiration, d.issuedAt, d.expiresAt ?? null]]];
+    }
+    return [['revoked', [d.revokedAt, d.credentialId]]];
   },
 };

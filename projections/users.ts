@@ -1,4 +1,4 @@
-import type { Projection } from '../src/readmodels/projection.js';
+import type { Projection, SqlValue } from '../src/readmodels/projection.js';
 
 export const usersProjection: Projection = {
   name: 'users',
@@ -13,29 +13,22 @@ export const usersProjection: Projection = {
     preferred_language TEXT,
     registered_at TEXT NOT NULL
   );`,
-  prepare(db) {
-    const insert = db.prepare(`INSERT OR IGNORE INTO users (username, roles, full_name, email, preferred_language, registered_at)
-      VALUES (?, ?, ?, ?, ?, ?)`);
-    const update = db.prepare(`UPDATE users SET
-      full_name = CASE WHEN @hasFullName THEN @fullName ELSE full_name END,
-      email = CASE WHEN @hasEmail THEN @email ELSE email END,
-      preferred_language = CASE WHEN @hasLang THEN @lang ELSE preferred_language END
-      WHERE username = @username`);
-    return (event) => {
-      const d = event.data as Record<string, unknown>;
-      if (event.type === 'UserRegistered') {
-        insert.run(d.username, JSON.stringify(d.roles), d.fullName ?? null, d.email ?? null, d.preferredLanguage ?? null, d.registeredAt);
-      } else {
-        update.run({
-          username: d.username,
-          hasFullName: 'fullName' in d ? 1 : 0,
-          fullName: d.fullName ?? null,
-          hasEmail: 'email' in d ? 1 : 0,
-          email: d.email ?? null,
-          hasLang: 'preferredLanguage' in d ? 1 : 0,
-          lang: d.preferredLanguage ?? null,
-        });
-      }
-    };
+  statements: {
+    registered: `INSERT OR IGNORE INTO users (username, roles, full_name, email, preferred_language, registered_at)
+      VALUES (?, ?, ?, ?, ?, ?)`,
+    // A profile update names only what changed: each field is kept unless the event carries it.
+    updated: `UPDATE users SET
+      full_name = CASE WHEN ? THEN ? ELSE full_name END,
+      email = CASE WHEN ? THEN ? ELSE email END,
+      preferred_language = CASE WHEN ? THEN ? ELSE preferred_language END
+      WHERE username = ?`,
+  },
+  writes(event) {
+    const d = event.data as Record<string, SqlValue>;
+    if (event.type === 'UserRegistered') {
+      return [['registered', [d.username, JSON.stringify(d.roles), d.fullName ?? null, d.email ?? null, d.preferredLanguage ?? null, d.registeredAt]]];
+    }
+    const has = (field: string) => (field in d ? 1 : 0);
+    return [['updated', [has('fullName'), d.fullName ?? null, has('email'), d.email ?? null, has('preferredLanguage'), d.preferredLanguage ?? null, d.username]]];
   },
 };

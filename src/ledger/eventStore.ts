@@ -40,6 +40,15 @@ export interface RecordedEvent extends NewEvent {
 /** What read models are built from: an event without its id, metadata and hashes. */
 export type ProjectedEvent = Pick<RecordedEvent, 'type' | 'stream' | 'revision' | 'position' | 'data' | 'recordedAt'>;
 
+/**
+ * A module a reader thread imports (`url`) and whose `createPageMapper(options)` it calls once; the
+ * function that returns is given each page of projected events, and what it returns is the page sent.
+ */
+export interface PageMapperModule {
+  url: string;
+  options: unknown;
+}
+
 export interface AppendResult {
   /** Revision of the last event now in the stream. */
   nextRevision: bigint;
@@ -93,6 +102,12 @@ export interface EventStore {
    * (which reads every event once and parses no metadata). Without it, a rebuild uses `readAll`.
    */
   projectedPages?(pageSize: number): AsyncIterable<ProjectedEvent[]>;
+  /**
+   * Optional: `projectedPages`, each page turned into something else on the thread that reads
+   * them, by the module `mapper` names. A rebuild uses it so that the projections' writes are
+   * computed beside the reading, and this thread only runs them.
+   */
+  mappedPages?<T>(pageSize: number, mapper: PageMapperModule): AsyncIterable<T>;
   /** Position of the last event in `$all` (0n when empty). */
   headPosition(): Promise<bigint>;
   /** Health probe; throws when the store cannot serve. */

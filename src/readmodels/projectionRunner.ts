@@ -1,11 +1,14 @@
 import type { EventStore, ProjectedEvent, Subscription } from '../ledger/eventStore.js';
 import { errorFields, type Logger } from '../logger.js';
+import { statementList, type PageWrites } from './pageWrites.js';
 import type { Projection, ReadModelDb } from './projection.js';
+
+type Statement = ReturnType<ReadModelDb['prepare']>;
 
 interface Loaded {
   projection: Projection;
   handles: Set<string>;
-  apply: (event: ProjectedEvent) => void;
+  statements: Map<string, Statement>;
   checkpoint: bigint;
 }
 
@@ -16,7 +19,9 @@ interface Loaded {
  */
 export class ProjectionRunner {
   private loaded: Loaded[] = [];
-  private moveCheckpoint?: ReturnType<ReadModelDb['prepare']>;
+  /** Every projection's statements, prepared, in `statementList` order (what `applyWrites` indexes). */
+  private statements: Statement[] = [];
+  private moveCheckpoint?: Statement;
   private subscription?: Subscription;
   private waiters: Array<{ position: bigint; resolve: () => void }> = [];
   private readonly appliedListeners: Array<(events: readonly ProjectedEvent[]) => void> = [];
@@ -37,7 +42,7 @@ export class ProjectionRunner {
   init(options: { deferIndexes?: boolean } = {}): void {
     const get = this.db.prepare('SELECT position, version FROM projection_checkpoints WHERE name = ?').safeIntegers(true);
     const put = this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?)');
-    this.loaded = this.projections.map((projection) => {
+    const checkpoints = this.projections.map((projection) => {
       const row = get.get(projection.name) as { position: bigint; version: bigint } | undefined;
       let checkpoint = row?.position ?? 0n;
       if (row && Number(row.version) !== projection.version) {
@@ -48,8 +53,16 @@ export class ProjectionRunner {
       this.db.exec(projection.schema);
       if (!options.deferIndexes && projection.indexes) this.db.exec(projection.indexes);
       put.run(projection.name, checkpoint, projection.version);
-      return { projection, handles: new Set(projection.canHandle), apply: projection.prepare(this.db), checkpoint };
+      return checkpoint;
     });
+    const listed = statementList(this.projections);
+    this.statements = listed.map((s) => this.db.prepare(s.sql));
+    this.loaded = this.projections.map((projection, i) => ({
+      projection,
+      handles: new Set(projection.canHandle),
+      statements: new Map(listed.flatMap((s, k) => (s.projection === i ? [[s.name, this.statements[k]!] as const] : []))),
+      checkpoint: checkpoints[i]!,
+    }));
     this.applied = this.minCheckpoint();
   }
 
@@ -73,14 +86,46 @@ export class ProjectionRunner {
 
   applyBatch(events: readonly ProjectedEvent[]): void {
     if (events.length === 0) return;
-    const last = events[events.length - 1]!.position;
-    const put = (this.moveCheckpoint ??= this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'));
-    this.db.transaction(() => {
+    this.commit(events[events.length - 1]!.position, () => {
       for (const event of events) {
         for (const l of this.loaded) {
-          if (event.position > l.checkpoint && l.handles.has(event.type)) l.apply(event);
+          if (event.position > l.checkpoint && l.handles.has(event.type)) this.apply(l, event);
         }
       }
+    });
+    // Before any waiter is released: caches of read-model rows drop what this batch changed.
+    for (const listener of this.appliedListeners) listener(events);
+    this.releaseWaiters();
+  }
+
+  /**
+   * Runs a page's writes as `pageWriter` computed them, for a rebuild from the start: every
+   * checkpoint is behind the page, so every write applies. A page names no events, so a runner with
+   * `onApplied` listeners (whose caches would go stale) refuses it.
+   */
+  applyWrites(page: PageWrites): void {
+    if (this.appliedListeners.length > 0) throw new Error('applyWrites is for a rebuild: this runner has onApplied listeners');
+    if (page.events === 0) return;
+    const { writes } = page;
+    this.commit(page.last, () => {
+      for (let i = 0; i < writes.length; i += 2) this.statements[writes[i] as number]!.run(writes[i + 1]);
+    });
+    this.releaseWaiters();
+  }
+
+  private apply(l: Loaded, event: ProjectedEvent): void {
+    for (const [name, parameters] of l.projection.writes(event)) {
+      const statement = l.statements.get(name);
+      if (!statement) throw new Error(`projection ${l.projection.name} has no statement ${name}`);
+      statement.run(parameters);
+    }
+  }
+
+  /** One transaction: the writes, then every checkpoint behind `last` moved to it. */
+  private commit(last: bigint, writes: () => void): void {
+    const put = (this.moveCheckpoint ??= this.db.prepare('UPDATE projection_checkpoints SET position = ? WHERE name = ?'));
+    this.db.transaction(() => {
+      writes();
       for (const l of this.loaded) {
         if (l.checkpoint < last) {
           l.checkpoint = last;
@@ -89,9 +134,11 @@ export class ProjectionRunner {
       }
     })();
     this.applied = last;
-    // Before any waiter is released: caches of read-model rows drop what this batch changed.
-    for (const listener of this.appliedListeners) listener(events);
-    this.waiters = this.waiters.filter((w) => (w.position <= last ? (w.resolve(), false) : true));
+  }
+
+  private releaseWaiters(): void {
+    const applied = this.applied;
+    this.waiters = this.waiters.filter((w) => (w.position <= applied ? (w.resolve(), false) : true));
   }
 
   /** Called after each batch is committed to the read models, before read-your-writes waiters resume. */

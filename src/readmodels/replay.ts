@@ -1,7 +1,11 @@
-import type { EventStore } from '../ledger/eventStore.js';
+import { allProjections } from '../../projections/index.js';
+import type { EventStore, ProjectedEvent } from '../ledger/eventStore.js';
+import { readAllPages } from '../ledger/readAllPages.js';
+import { moduleBeside } from '../workers/spawnWorker.js';
+import { pageWriter, type PageWrites } from './pageWrites.js';
 import type { Projection, ReadModelDb } from './projection.js';
 import { ProjectionRunner } from './projectionRunner.js';
-import { readAllPages } from '../ledger/readAllPages.js';
+import type { ReplayMapperOptions } from './replayMapper.js';
 
 export interface ReplayProgress {
   applied: number;
@@ -40,25 +44,20 @@ export async function replayReadModels(
   const elapsed = () => Number(process.hrtime.bigint() - started) / 1e9;
   let applied = 0;
   const pageSize = options.batch ?? 1000;
-  const pages = store.projectedPages ? store.projectedPages(pageSize) : readAllPages(store, pageSize);
+  const pages = writesOf(store, projections, pageSize, options.until);
   // Twenty pages to a transaction (each page's own becomes a savepoint): fewer commits, same small pages.
   let pagesInTransaction = 0;
   db.exec('BEGIN');
   try {
     for await (const page of pages) {
-      const until = options.until;
-      const stopAt = until ? page.findIndex((e) => e.recordedAt > until) : -1;
-      const events = stopAt >= 0 ? page.slice(0, stopAt) : page;
-      if (events.length > 0) {
-        runner.applyBatch(events);
-        applied += events.length;
-      }
+      runner.applyWrites(page);
+      applied += page.events;
       if (++pagesInTransaction === 20) {
         db.exec('COMMIT; BEGIN');
         pagesInTransaction = 0;
       }
       options.onProgress?.({ applied, total, eventsPerSecond: applied / Math.max(elapsed(), 1e-9) });
-      if (stopAt >= 0) break;
+      if (page.stopped) break;
     }
     db.exec('COMMIT');
   } catch (error) {
@@ -71,4 +70,21 @@ export async function replayReadModels(
   db.pragma('wal_checkpoint(TRUNCATE)');
   const seconds = elapsed();
   return { events: applied, seconds, eventsPerSecond: applied / Math.max(seconds, 1e-9) };
+}
+
+/**
+ * The ledger's pages as the writes they make. The embedded ledger computes them on its reader
+ * thread, beside the reading and parsing, when the projections are the service's own (that thread
+ * imports them by name). Otherwise this thread computes them from the pages it reads.
+ */
+function writesOf(store: EventStore, projections: readonly Projection[], pageSize: number, until?: Date): AsyncIterable<PageWrites> {
+  if (store.mappedPages && projections.every((p) => allProjections.includes(p))) {
+    const options: ReplayMapperOptions = { projections: projections.map((p) => p.name), until: until?.toISOString() };
+    return store.mappedPages<PageWrites>(pageSize, { url: moduleBeside(import.meta.url, 'replayMapper'), options });
+  }
+  const write = pageWriter(projections, until);
+  const events: AsyncIterable<ProjectedEvent[]> = store.projectedPages ? store.projectedPages(pageSize) : readAllPages(store, pageSize);
+  return (async function* () {
+    for await (const page of events) yield write(page);
+  })();
 }

@@ -8,9 +8,17 @@ import { Worker } from 'node:worker_threads';
  * hooks, so the worker registers tsx first.
  */
 export function spawnWorker(from: string, name: string, workerData: unknown): Worker {
-  const compiled = new URL(`./${name}.js`, from);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, { workerData });
-  const source = new URL(`./${name}.ts`, from).href;
+  const source = moduleBeside(from, name);
+  if (source.endsWith('.js')) return new Worker(new URL(source), { workerData });
   const boot = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(source)}); })`;
   return new Worker(boot, { eval: true, workerData });
+}
+
+/**
+ * The URL of module `<name>` beside `from`: the compiled `.js` when there is one, else the `.ts`
+ * source (for a module a worker imports: under tsx, a worker spawned here can import `.ts`).
+ */
+export function moduleBeside(from: string, name: string): string {
+  const compiled = new URL(`./${name}.js`, from);
+  return existsSync(fileURLToPath(compiled)) ? compiled.href : new URL(`./${name}.ts`, from).href;
 }

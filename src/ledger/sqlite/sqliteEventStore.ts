@@ -10,6 +10,7 @@ import {
   type EventStore,
   type ExpectedRevision,
   type NewEvent,
+  type PageMapperModule,
   type ProjectedEvent,
   type ReadAllOptions,
   type ReadStreamOptions,
@@ -21,7 +22,6 @@ import { LedgerWriter, openLedgerDb, type AppendOutcome, type AppendRequest } fr
 import { RecentEvents } from './recentEvents.js';
 import { spawnWorker } from '../../workers/spawnWorker.js';
 import { TurnBatch } from '../../turnBatch.js';
-import type { ProjectedRow } from './readerWorker.js';
 
 export interface SqliteEventStoreOptions {
   /**
@@ -216,16 +216,30 @@ export class SqliteEventStore implements EventStore {
 
   /**
    * `$all` from the start with only what projections use, for a rebuild: a third fewer bytes than
-   * `readAll`, no metadata parsed, and read ahead by a reader thread (a few pages in flight) so that
-   * this thread only parses and applies.
+   * `readAll`, no metadata, read and parsed ahead by a reader thread (a few pages in flight) so
+   * that this thread only applies.
    */
-  async *projectedPages(pageSize: number): AsyncGenerator<ProjectedEvent[]> {
-    const reader = spawnWorker(import.meta.url, 'readerWorker', { file: this.file, pageSize });
-    const pages: Array<Promise<ProjectedRow[]>> = [];
-    const pending: Array<{ resolve: (rows: ProjectedRow[]) => void; reject: (e: Error) => void }> = [];
-    reader.on('message', (m: { rows?: ProjectedRow[]; failure?: string }) => {
+  projectedPages(pageSize: number): AsyncGenerator<ProjectedEvent[]> {
+    return this.readAhead<ProjectedEvent[]>(pageSize);
+  }
+
+  /** `projectedPages`, each page turned by `mapper` on the reader thread into what this thread applies. */
+  mappedPages<T>(pageSize: number, mapper: PageMapperModule): AsyncGenerator<T> {
+    return this.readAhead<T>(pageSize, mapper);
+  }
+
+  /**
+   * One reader thread, three pages in flight. (Two readers, each reading every other page, were no
+   * faster on this 2-core machine: bench/PERFORMANCE.md.)
+   */
+  private async *readAhead<T>(pageSize: number, mapper?: PageMapperModule): AsyncGenerator<T> {
+    const reader = spawnWorker(import.meta.url, 'readerWorker', { file: this.file, pageSize, mapper });
+    type Message = { page?: T; end?: true; failure?: string };
+    const pages: Array<Promise<Message>> = [];
+    const pending: Array<{ resolve: (m: Message) => void; reject: (e: Error) => void }> = [];
+    reader.on('message', (m: Message) => {
       const next = pending.shift()!;
-      if (m.rows) next.resolve(m.rows);
+      if (m.failure === undefined) next.resolve(m);
       else next.reject(new Error(`ledger read failed: ${m.failure}`));
     });
     reader.on('error', (error) => pending.splice(0).forEach((p) => p.reject(error)));
@@ -236,10 +250,10 @@ export class SqliteEventStore implements EventStore {
     try {
       for (let i = 0; i < 3; i++) request();
       for (;;) {
-        const rows = await pages.shift()!;
-        if (rows.length === 0) return;
+        const m = await pages.shift()!;
+        if (m.end) return;
         request();
-        yield rows.map(([position, stream, revision, type, data, recordedAt]) => ({ position, stream, revision, type, data: JSON.parse(data), recordedAt: new Date(recordedAt) }));
+        yield m.page as T;
       }
     } finally {
       await reader.terminate();
