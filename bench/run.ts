@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { createClient, FORM, form, latencyCurve, login, measure, median, rotationRequests, rssMb, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult, type RunResult } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
+import { verdicts } from './targets.js';
 
 const CREDENTIALS = Number(process.env.BENCH_CREDENTIALS ?? 100_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -207,7 +208,8 @@ async function main() {
     ...Object.fromEntries(points.map((p) => [`p99 ms at ${p.offeredPerSecond}/s`, cell(p)])),
     'server CPU µs/req': points.map((p) => p.cpuUsPerRequest ?? '-').join(' / '),
   }));
-  Object.assign(out, { bare, bareGet, ...results, ratiosToPairedBare: ratios, curves });
+  const judged = verdicts({ results, ratios, curves, bare, replayEventsPerSecond: want('replay') ? replayRate : undefined });
+  Object.assign(out, { bare, bareGet, ...results, ratiosToPairedBare: ratios, curves, targets: judged });
   const file = join('bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));
   console.log(table(rows));
@@ -216,6 +218,8 @@ async function main() {
   const append = out.append as Record<string, number> | undefined;
   if (append) console.log(`SQLite appends/s, durable: ${append.groupCommitPerSecond} with group commit (${append.groupCommitInWriterThreadPerSecond} with the commit in a writer thread), ${append.oneTransactionPerAppendPerSecond} with one transaction per append`);
   console.log(`RSS after the load: ${out.rssAfterLoadMb} MB${out.isolationLoginsPerSecond !== undefined ? `; ${out.isolationLoginsPerSecond} password logins/s during the isolation run` : ''}`);
+  console.log(`targets: ${judged.filter((v) => v.met).length} of ${judged.length} met`);
+  for (const v of judged) console.log(`  ${v.met ? 'met   ' : 'MISSED'}  ${v.target}: ${v.figure}`);
   console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; 50 connections; median of ${RUNS} runs of ${DURATION} s after a 1 s warm-up; open loop: at each rate a 1 s warm-up, then the run with the median p99 of ${RUNS} of ${DURATION} s, latency from when each request was due; written to ${file}`);
 }
 
