@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { startProcess } from '../test/support/process.js';
 import { openLoop, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
 import { seedLedger } from './seed.js';
+import { median } from './median.js';
 
 export interface LoadResult {
   name: string;
@@ -76,7 +77,7 @@ function cpuMeter(pid: number | undefined): (requests: number) => number | undef
   return (requests) => (pid ? ((cpuTicks(pid) - before) * TICK_US) / Math.max(requests, 1) : undefined);
 }
 
-export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+export { median };
 
 /**
  * One autocannon run of 5 s (or `options.duration`) after a short warm-up (discarded: JIT and

@@ -1,5 +1,6 @@
 // Issue 10's targets, judged against one run's figures: the harness prints these and writes them
 // into its results, so that a run says by itself which targets it met.
+import { median } from './median.js';
 
 export interface Verdict {
   target: string;
@@ -36,11 +37,6 @@ export const SCENARIO_TARGETS: readonly ScenarioTarget[] = [
 ];
 export const REPLAY_TARGET = 100_000;
 
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-};
 /** Rounded down to one decimal, so that a ratio just under its target never prints as the target. */
 const percent = (x: number) => `${(Math.floor(x * 1000 + 1e-9) / 10).toFixed(1)}%`;
 

@@ -1,7 +1,7 @@
 import type { ProjectedEvent } from '../ledger/eventStore.js';
 import type { Projection, SqlValue } from './projection.js';
 
-/** One of a projection's statements, in the order `statementList` gives them. */
+/** One of a projection's statements, in `statementTable`'s order. */
 export interface ListedStatement {
   projection: number;
   name: string;
@@ -10,11 +10,21 @@ export interface ListedStatement {
 
 /**
  * Every projection's statements in one list, projection by projection in their order, each one's in
- * the order it declares them: a page's writes name a statement by its index here, so that the
- * thread that computes them and the one that runs them agree without sending SQL or names.
+ * the order it declares them: a write names a statement by its index here, so that the thread that
+ * computes the writes and the one that runs them agree without sending SQL or names. `indexOf`
+ * finds one projection's statement by name, and refuses a name it does not declare.
  */
-export function statementList(projections: readonly Projection[]): ListedStatement[] {
-  return projections.flatMap((p, projection) => Object.entries(p.statements).map(([name, sql]) => ({ projection, name, sql })));
+export function statementTable(projections: readonly Projection[]): { list: ListedStatement[]; indexOf(projection: number, name: string): number } {
+  const list = projections.flatMap((p, projection) => Object.entries(p.statements).map(([name, sql]) => ({ projection, name, sql })));
+  const named = projections.map((_, p) => new Map(list.flatMap((s, i) => (s.projection === p ? [[s.name, i] as const] : []))));
+  return {
+    list,
+    indexOf(projection, name) {
+      const i = named[projection]!.get(name);
+      if (i === undefined) throw new Error(`projection ${projections[projection]!.name} has no statement ${name}`);
+      return i;
+    },
+  };
 }
 
 /**
@@ -39,8 +49,7 @@ export interface PageWrites {
  * the replay runs on the thread that reads the ledger.
  */
 export function pageWriter(projections: readonly Projection[], until?: Date): (events: readonly ProjectedEvent[]) => PageWrites {
-  const list = statementList(projections);
-  const named = projections.map((_, p) => new Map(list.flatMap((s, i) => (s.projection === p ? [[s.name, i] as const] : []))));
+  const { indexOf } = statementTable(projections);
   const byType = new Map<string, number[]>();
   projections.forEach((p, i) => p.canHandle.forEach((type) => byType.set(type, [...(byType.get(type) ?? []), i])));
   return (events) => {
@@ -52,9 +61,7 @@ export function pageWriter(projections: readonly Projection[], until?: Date): (e
       }
       for (const p of byType.get(event.type) ?? []) {
         for (const [name, parameters] of projections[p]!.writes(event)) {
-          const i = named[p]!.get(name);
-          if (i === undefined) throw new Error(`projection ${projections[p]!.name} has no statement ${name}`);
-          page.writes.push(i, parameters);
+          page.writes.push(indexOf(p, name), parameters);
         }
       }
       page.events++;

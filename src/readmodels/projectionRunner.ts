@@ -1,14 +1,15 @@
 import type { EventStore, ProjectedEvent, Subscription } from '../ledger/eventStore.js';
 import { errorFields, type Logger } from '../logger.js';
-import { statementList, type PageWrites } from './pageWrites.js';
+import { statementTable, type PageWrites } from './pageWrites.js';
 import type { Projection, ReadModelDb } from './projection.js';
 
 type Statement = ReturnType<ReadModelDb['prepare']>;
 
 interface Loaded {
   projection: Projection;
+  /** Its place in the runner's projections, as `statementTable` numbers them. */
+  index: number;
   handles: Set<string>;
-  statements: Map<string, Statement>;
   checkpoint: bigint;
 }
 
@@ -19,8 +20,9 @@ interface Loaded {
  */
 export class ProjectionRunner {
   private loaded: Loaded[] = [];
-  /** Every projection's statements, prepared, in `statementList` order (what `applyWrites` indexes). */
+  /** Every projection's statements, prepared, in `statementTable` order (what `applyWrites` indexes). */
   private statements: Statement[] = [];
+  private indexOf?: (projection: number, name: string) => number;
   private moveCheckpoint?: Statement;
   private subscription?: Subscription;
   private waiters: Array<{ position: bigint; resolve: () => void }> = [];
@@ -42,7 +44,7 @@ export class ProjectionRunner {
   init(options: { deferIndexes?: boolean } = {}): void {
     const get = this.db.prepare('SELECT position, version FROM projection_checkpoints WHERE name = ?').safeIntegers(true);
     const put = this.db.prepare('INSERT OR REPLACE INTO projection_checkpoints (name, position, version) VALUES (?, ?, ?)');
-    const checkpoints = this.projections.map((projection) => {
+    this.loaded = this.projections.map((projection, index) => {
       const row = get.get(projection.name) as { position: bigint; version: bigint } | undefined;
       let checkpoint = row?.position ?? 0n;
       if (row && Number(row.version) !== projection.version) {
@@ -53,16 +55,11 @@ export class ProjectionRunner {
       this.db.exec(projection.schema);
       if (!options.deferIndexes && projection.indexes) this.db.exec(projection.indexes);
       put.run(projection.name, checkpoint, projection.version);
-      return checkpoint;
+      return { projection, index, handles: new Set(projection.canHandle), checkpoint };
     });
-    const listed = statementList(this.projections);
-    this.statements = listed.map((s) => this.db.prepare(s.sql));
-    this.loaded = this.projections.map((projection, i) => ({
-      projection,
-      handles: new Set(projection.canHandle),
-      statements: new Map(listed.flatMap((s, k) => (s.projection === i ? [[s.name, this.statements[k]!] as const] : []))),
-      checkpoint: checkpoints[i]!,
-    }));
+    const table = statementTable(this.projections);
+    this.statements = table.list.map((s) => this.db.prepare(s.sql));
+    this.indexOf = table.indexOf;
     this.applied = this.minCheckpoint();
   }
 
@@ -114,11 +111,7 @@ export class ProjectionRunner {
   }
 
   private apply(l: Loaded, event: ProjectedEvent): void {
-    for (const [name, parameters] of l.projection.writes(event)) {
-      const statement = l.statements.get(name);
-      if (!statement) throw new Error(`projection ${l.projection.name} has no statement ${name}`);
-      statement.run(parameters);
-    }
+    for (const [name, parameters] of l.projection.writes(event)) this.statements[this.indexOf!(l.index, name)]!.run(parameters);
   }
 
   /** One transaction: the writes, then every checkpoint behind `last` moved to it. */
