@@ -57,6 +57,34 @@ export async function startLedger(credentials: number, extraEnv: Record<string, 
   return { ...svc, dataDir, events };
 }
 
+/** A request of a scenario's shape: what bare Koa is sent, and what the service is sent once to learn the answer. */
+export interface Shape {
+  url: string;
+  method: 'POST';
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Teaches bare Koa (bench/bareKoa.ts) a scenario's shape: sends `sample` to the service once, and has
+ * bare Koa answer POSTs to `/<name>` with the same status, content type and body. Returns the
+ * sample aimed at bare Koa: the same method, headers and body, so that the baseline parses the
+ * same request and writes the same response as the service.
+ */
+export async function shapeBaseline(bareUrl: string, name: string, sample: Shape): Promise<Shape> {
+  const res = await fetch(sample.url, { method: sample.method, headers: sample.headers, body: sample.body });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`${name}: the service answered the sample with ${res.status}: ${text.slice(0, 200)}`);
+  const type = res.headers.get('content-type') ?? 'text/plain';
+  const body = type.startsWith('application/json') ? JSON.parse(text) : text;
+  const url = `${bareUrl}/${name}`;
+  const taught = await fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: res.status, type, body }) });
+  if (taught.status !== 204) throw new Error(`${name}: bare Koa refused the shape (${taught.status})`);
+  const check = await fetch(url, { method: sample.method, headers: sample.headers, body: sample.body });
+  if ((await check.text()) !== text) throw new Error(`${name}: bare Koa does not answer as the service did`);
+  return { ...sample, url };
+}
+
 export function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     child.on('exit', () => resolve());

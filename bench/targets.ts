@@ -16,7 +16,8 @@ export interface RunFigures {
   ratios: Record<string, number[]>;
   /** p99 (ms) by offered rate, by scenario key ('bare' for the baseline). */
   curves: Record<string, Array<{ offeredPerSecond: number; achievedPerSecond: number; p99: number }>>;
-  bare?: { p99: number };
+  /** Each scenario's bare-Koa baseline (its own request shape), by the scenario's name. */
+  bare?: Record<string, { p99: number } | undefined>;
   replayEventsPerSecond?: number;
 }
 
@@ -51,7 +52,8 @@ export function verdicts(run: RunFigures): Verdict[] {
       const r = median(ratios);
       out.push({ target: `${t.label} >= ${Math.round(t.ratio * 100)}% of bare Koa's req/s`, figure: percent(r), met: r >= t.ratio });
     }
-    const bare = run.bare ? ` (bare Koa's own: ${run.bare.p99} ms)` : '';
+    const baseline = run.bare?.[result.name];
+    const bare = baseline ? ` (bare Koa's own: ${baseline.p99} ms)` : '';
     out.push({ target: `${t.label} p99 <= ${t.p99} ms, 50 connections, closed loop`, figure: `${result.p99} ms${bare}`, met: result.p99 <= t.p99 });
     const curve = run.curves[t.key];
     if (curve?.length) {
