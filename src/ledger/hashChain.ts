@@ -37,5 +37,16 @@ export interface HashedFields {
 
 /** Each event commits to the previous event of its stream: altering, removing or reordering breaks the chain. */
 export function eventHash(prevHash: string, e: HashedFields): string {
-  return hash('sha256', canonicalJson([prevHash, e.id, e.stream, e.revision.toString(), e.type, e.data, e.metadata, e.recordedAt.toISOString()]), 'hex');
+  return chainHash(prevHash, e.id, e.stream, e.revision, e.type, canonicalJson(e.data), canonicalJson(e.metadata), e.recordedAt.toISOString());
+}
+
+/**
+ * The hash of an event whose data and metadata are already canonical JSON (`canonicalJson`): the
+ * SHA-256 of the canonical JSON array `[prevHash, id, stream, revision, type, data, metadata,
+ * recordedAt]`, written out here, so that a writer which stores the canonical JSON serialises each
+ * event once. `eventHash` is this over the fields' own canonical JSON.
+ */
+export function chainHash(prevHash: string, id: string, stream: string, revision: bigint, type: string, dataJson: string | undefined, metadataJson: string | undefined, recordedAt: string): string {
+  const text = `[${JSON.stringify(prevHash)},${JSON.stringify(id)},${JSON.stringify(stream)},"${revision}",${JSON.stringify(type)},${dataJson ?? 'null'},${metadataJson ?? 'null'},${JSON.stringify(recordedAt)}]`;
+  return hash('sha256', text, 'hex');
 }

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,5 +101,28 @@ describe('sqlite: followers and other writers of the same file', () => {
     expect(Reflect.set(seen[0]!, 'type', 'Other')).to.equal(false);
     expect(seen[0]!.data).to.deep.equal({ n: 1 });
     await store.close();
+  });
+
+  it('stores data and metadata as canonical JSON, the very text the hash covers, so a row can be checked as it is stored', async () => {
+    for (const groupCommit of ['inline', 'worker'] as const) {
+      const f = file();
+      const store = new SqliteEventStore(f, { groupCommit });
+      // Keys out of order, at depth, with text JSON must escape.
+      const data = { z: 'quote " and é', a: { y: [{ d: 1, c: null }], b: true } };
+      const metadata = { time: meta.time, actor: 'test', causationId: 'c', correlationId: 'c', schemaVersion: 1 };
+      await store.append('s', [{ id: '00000000-0000-7000-8000-000000000001', type: 'E', data, metadata }], 'no_stream');
+      await store.append('s', [{ id: '00000000-0000-7000-8000-000000000002', type: 'E', data: { n: 2 }, metadata }], 0n);
+      await store.close();
+      const db = new Database(f, { readonly: true });
+      const rows = db.prepare('SELECT * FROM events ORDER BY position').all() as Array<Record<string, string | number>>;
+      db.close();
+      expect(rows[0]!.data, groupCommit).to.equal('{"a":{"b":true,"y":[{"c":null,"d":1}]},"z":"quote \\" and é"}');
+      expect(rows[0]!.metadata).to.equal(`{"actor":"test","causationId":"c","correlationId":"c","schemaVersion":1,"time":"${meta.time}"}`);
+      for (const r of rows) {
+        const text = `[${JSON.stringify(r.prev_hash)},${JSON.stringify(r.id)},${JSON.stringify(r.stream)},"${r.revision}",${JSON.stringify(r.type)},${r.data},${r.metadata},${JSON.stringify(r.recorded_at)}]`;
+        expect(createHash('sha256').update(text).digest('hex'), `${groupCommit} ${r.position}`).to.equal(r.hash);
+      }
+      expect(rows[1]!.prev_hash).to.equal(rows[0]!.hash);
+    }
   });
 });

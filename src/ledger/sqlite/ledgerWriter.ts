@@ -7,7 +7,7 @@ import {
   type NewEvent,
   type RecordedEvent,
 } from '../eventStore.js';
-import { eventHash } from '../hashChain.js';
+import { canonicalJson, chainHash } from '../hashChain.js';
 
 export const LEDGER_SCHEMA = `
 CREATE TABLE IF NOT EXISTS events (
@@ -141,9 +141,10 @@ export class LedgerWriter {
     for (const e of events) {
       revision += 1n;
       position += 1n;
-      const hash = eventHash(prevHash, { id: e.id, type: e.type, data: e.data, metadata: e.metadata, stream, revision, recordedAt });
-      const data = JSON.stringify(e.data);
-      const metadata = JSON.stringify(e.metadata);
+      // Stored as canonical JSON, the text the hash covers: serialised once, and checkable as stored.
+      const data = canonicalJson(e.data);
+      const metadata = canonicalJson(e.metadata);
+      const hash = chainHash(prevHash, e.id, stream, revision, e.type, data, metadata, at);
       this.stmt.insert.run(position, e.id, stream, revision, e.type, data, metadata, at, prevHash, hash);
       written?.push({ id: e.id, type: e.type, stream, revision, position, data: JSON.parse(data), metadata: JSON.parse(metadata), recordedAt: new Date(at), prevHash, hash });
       prevHash = hash;
