@@ -44,7 +44,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  const store = await openEventStore(config);
+  const store = await openEventStore(config, 'cli');
   const keyRing = async (s: typeof store) => {
     const ring = new KeyRing(s, new SecretBox(loadMasterKey(config.masterKey, config.dataDir, logger)), systemClock);
     await ring.load();

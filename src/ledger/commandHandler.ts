@@ -72,6 +72,22 @@ export async function loadStream<State, Event extends DomainEvent>(
 }
 
 /**
+ * `loadStream` for a decision: a stream the store says has no events is not read (EventStore's
+ * `streamMayExist`), on a first attempt only. If another process created it meanwhile, the append
+ * (expecting no stream) fails as a conflict, and the retry reads it.
+ */
+export function loadToDecide<State, Event extends DomainEvent>(
+  store: EventStore,
+  stream: string,
+  decider: { initialState(): State; evolve(state: State, event: Event): State },
+  states: StreamStates | undefined,
+  firstAttempt: boolean,
+): LoadedStream<State> | Promise<LoadedStream<State>> {
+  if (firstAttempt && store.streamMayExist?.(stream) === false) return { state: decider.initialState(), expected: 'no_stream' };
+  return loadStream(store, stream, decider, states);
+}
+
+/**
  * Read the stream, fold `evolve`, `decide`, append with the revision the decision was based on.
  * Only a version conflict is retried, a bounded number of times; any other error goes up as is.
  *
@@ -95,7 +111,7 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
       ? { state: decider.initialState(), expected: 'no_stream' as const }
       : attempt === 1 && options.loaded
         ? options.loaded
-        : await loadStream(store, stream, decider, options.states);
+        : await loadToDecide(store, stream, decider, options.states, attempt === 1);
     const cmd = typeof command === 'function' ? (command as (s: State) => Command)(state) : command;
     const events = decider.decide(cmd, state);
     if (events.length === 0) {

@@ -94,6 +94,12 @@ export interface EventStore {
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
   /** Events of one stream; an empty array when the stream does not exist. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /**
+   * False when the stream has no events as far as this process knows, so that a command may decide
+   * on it as new without reading it (its append, expecting no stream, proves it). Optional: a store
+   * without it is read.
+   */
+  streamMayExist?(stream: string): boolean;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
   /** Catch up from `after`, then go live, with no gap and no duplicate at the switch. */
   subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler): Subscription;

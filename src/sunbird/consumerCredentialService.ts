@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import type { Revoker } from '../credentials/credentialService.js';
 import { randomAlphanumeric, sha256Hex } from '../crypto/secrets.js';
-import { handleCommand, loadStream, type CommandContext } from '../ledger/commandHandler.js';
+import { handleCommand, loadStream, loadToDecide, type CommandContext } from '../ledger/commandHandler.js';
 import {
   CONSUMER_CREDENTIAL_KIND,
   consumerStream,
@@ -85,7 +85,7 @@ export class ConsumerCredentialService {
     const { store, clock, runner, validateEvent, states } = this.deps;
     const stream = consumerStream(consumer, key);
     for (let attempt = 1; ; attempt++) {
-      const loaded = await loadStream(store, stream, consumerDecider, states);
+      const loaded = await loadToDecide(store, stream, consumerDecider, states, attempt === 1);
       const state = loaded.state;
       const now = clock.now();
       const iat = Math.max(Math.floor(now.getTime() / 1000), state.status === 'registered' ? state.lastIat + 1 : 0);

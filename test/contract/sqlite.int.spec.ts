@@ -5,6 +5,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/ledger/eventStore.js';
+import { handleCommand } from '../../src/ledger/commandHandler.js';
+import type { Decider } from '../../src/ledger/decider.js';
+import { NameFilter } from '../../src/ledger/sqlite/knownStreams.js';
 import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { eventStoreContract } from './eventStoreContract.js';
 
@@ -13,6 +16,7 @@ const file = () => join(mkdtempSync(join(tmpdir(), 'tl-sqlite-')), 'ledger.db');
 eventStoreContract('sqlite (group commit on the main thread)', async () => new SqliteEventStore(file()));
 eventStoreContract('sqlite (group commit in the writer thread)', async () => new SqliteEventStore(file(), { groupCommit: 'worker' }));
 eventStoreContract('sqlite (one transaction per append)', async () => new SqliteEventStore(file(), { groupCommit: false }));
+eventStoreContract('sqlite (known streams, as the service opens it)', async () => new SqliteEventStore(file(), { knownStreams: true }));
 
 describe('sqlite: followers and other writers of the same file', () => {
   const meta = { actor: 'test', correlationId: 'c', causationId: 'c', schemaVersion: 1, time: new Date().toISOString() };
@@ -124,5 +128,81 @@ describe('sqlite: followers and other writers of the same file', () => {
       }
       expect(rows[1]!.prev_hash).to.equal(rows[0]!.hash);
     }
+  });
+});
+
+describe('sqlite: known streams (a stream with no events is answered without reading the file)', () => {
+  const meta = { actor: 'test', correlationId: 'c', causationId: 'c', schemaVersion: 1, time: new Date().toISOString() };
+  let n = 0;
+  const event = () => ({ id: `00000000-0000-7000-8001-${String(++n).padStart(12, '0')}`, type: 'E', data: { n }, metadata: meta });
+
+  it('a name filter never forgets a name, and says "perhaps" for few it was not given, however far it grows', () => {
+    const filter = new NameFilter();
+    const names = Array.from({ length: 60_000 }, (_, i) => `consumer-mobile_device-key-${i}`);
+    for (const name of names) filter.add(name);
+    expect(names.every((name) => filter.has(name))).to.equal(true);
+    const strangers = Array.from({ length: 20_000 }, (_, i) => `consumer-mobile_device-other-${i}`);
+    const perhaps = strangers.filter((name) => filter.has(name)).length;
+    expect(perhaps / strangers.length).to.be.below(0.03);
+    // Grown from 16,384 names by layers: 16,384 + 32,768 + 65,536 names' worth of bits.
+    expect(filter.bytes).to.be.within(100_000, 300_000);
+  });
+
+  it("knows every stream in the file at open, and each one appended through it, in every commit mode", async () => {
+    for (const groupCommit of ['inline', 'worker', 'none'] as const) {
+      const f = file();
+      const before = new SqliteEventStore(f);
+      await before.append('there-at-open', [event()], 'no_stream');
+      await before.close();
+      const store = new SqliteEventStore(f, { knownStreams: true, groupCommit });
+      expect([store.streamMayExist('there-at-open'), store.streamMayExist('new')], groupCommit).to.deep.equal([true, false]);
+      await store.append('new', [event()], 'no_stream');
+      await store.append('any', [event(), event()], 'any');
+      expect(['new', 'any'].map((s) => store.streamMayExist(s)), groupCommit).to.deep.equal([true, true]);
+      await store.close();
+    }
+    // Without the option, every stream may exist: each is read.
+    const plain = new SqliteEventStore(file());
+    expect(plain.streamMayExist('new')).to.equal(true);
+    await plain.close();
+  });
+
+  it('learns a stream another process created when it reads it, or when an append finds it there; reads always read the file', async () => {
+    const f = file();
+    const service = new SqliteEventStore(f, { knownStreams: true });
+    const cli = new SqliteEventStore(f); // another connection, as the CLI has
+    await cli.append('theirs', [event()], 'no_stream');
+    await cli.append('theirs-too', [event()], 'no_stream');
+    expect(service.streamMayExist('theirs')).to.equal(false);
+    expect(await service.readStream('theirs')).to.have.length(1);
+    expect(service.streamMayExist('theirs')).to.equal(true);
+    const conflict = await service.append('theirs-too', [event()], 'no_stream').catch((e: unknown) => e);
+    expect(conflict).to.be.instanceOf(WrongExpectedRevisionError);
+    expect(service.streamMayExist('theirs-too')).to.equal(true);
+    await cli.close();
+    await service.close();
+  });
+
+  it("a command on a stream it takes for new, which another process created, is refused by the append and retried on the stream's real state", async () => {
+    const f = file();
+    const service = new SqliteEventStore(f, { knownStreams: true });
+    const cli = new SqliteEventStore(f);
+    type Counted = { type: 'Counted'; data: { n: number } };
+    const counter: Decider<number, 'count', Counted> = {
+      initialState: () => 0,
+      evolve: (n, e) => e.data.n,
+      decide: (_c, n) => [{ type: 'Counted', data: { n: n + 1 } }],
+    };
+    const ctx = { actor: 'test', correlationId: 'c', time: meta.time };
+    await handleCommand(cli, 'counter', counter, 'count', ctx);
+    expect(service.streamMayExist('counter')).to.equal(false);
+    const result = await handleCommand(service, 'counter', counter, 'count', ctx);
+    expect([result.state, result.nextRevision]).to.deep.equal([2, 1n]);
+    expect((await service.readStream('counter')).map((e) => e.data.n)).to.deep.equal([1, 2]);
+    // A stream it does know is new is decided on without a read, and appended as new.
+    const fresh = await handleCommand(service, 'counter-2', counter, 'count', ctx);
+    expect([fresh.state, fresh.nextRevision]).to.deep.equal([1, 0n]);
+    await cli.close();
+    await service.close();
   });
 });

@@ -77,7 +77,7 @@ export async function startTestService(options: TestServiceOptions = {}): Promis
   else if (kind === 'esdb') {
     standIn = await startEsdbStandIn();
     store = new EsdbEventStore(standIn.connectionString, { now: () => clock.now() });
-  } else store = new SqliteEventStore(ledgerFile(config), { now: () => clock.now() });
+  } else store = new SqliteEventStore(ledgerFile(config), { now: () => clock.now(), knownStreams: true }); // as the service opens it (openEventStore)
   const service = await startService(config, { store, bus: options.bus ?? new InProcessBus(), clock, logger });
   const http = supertest(service.app.koa.callback());
   writtenFiles.add(ledgerFile(config)).add(join(dataDir, 'readmodels.db')).add(logFile);

@@ -19,6 +19,7 @@ import {
   type SubscriptionHandler,
 } from '../eventStore.js';
 import { LedgerWriter, openLedgerDb, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
+import { KnownStreams } from './knownStreams.js';
 import { RecentEvents } from './recentEvents.js';
 import { spawnWorker } from '../../workers/spawnWorker.js';
 import { TurnBatch } from '../../turnBatch.js';
@@ -33,6 +34,12 @@ export interface SqliteEventStoreOptions {
    */
   groupCommit?: 'worker' | 'inline' | 'none' | boolean;
   now?: () => Date;
+  /**
+   * Keep the file's streams in a filter (KnownStreams), for `streamMayExist`. Costs one pass over
+   * the streams at open (~0.27 s for 320,000) and ~1.3 bytes an event: meant for the service, not
+   * for a short-lived CLI command.
+   */
+  knownStreams?: boolean;
   /** How often subscriptions look for appends made by other processes (the CLI). */
   pollMs?: number;
 }
@@ -74,6 +81,7 @@ export class SqliteEventStore implements EventStore {
   private readonly pollMs: number;
   private readonly stmt;
   private readonly writer?: LedgerWriter;
+  private readonly known?: KnownStreams;
   private worker?: Worker;
   private inFlight?: PendingAppend[];
   /** What this process appended last, for its followers (inline and `none` modes). */
@@ -86,6 +94,7 @@ export class SqliteEventStore implements EventStore {
     const g = options.groupCommit;
     this.mode = g === undefined || g === true ? 'inline' : g === false ? 'none' : g;
     this.pollMs = options.pollMs ?? 500;
+    if (options.knownStreams) this.known = new KnownStreams(this.db);
     if (this.mode === 'worker') this.startWorker();
     else this.writer = new LedgerWriter(this.db);
     const prepare = (sql: string) => this.db.prepare(sql).safeIntegers(true);
@@ -114,9 +123,14 @@ export class SqliteEventStore implements EventStore {
       } else {
         message.outcomes!.forEach((o, i) => {
           const a = batch[i]!;
-          if (o.ok) a.resolve(o.value);
-          else if ('conflict' in o) a.reject(new WrongExpectedRevisionError(o.conflict.stream, o.conflict.expected, o.conflict.actual));
-          else a.reject(new Error(`ledger write failed: ${o.failure}`));
+          if (o.ok) {
+            this.learn(a.stream, o.value);
+            a.resolve(o.value);
+          } else if ('conflict' in o) {
+            const error = new WrongExpectedRevisionError(o.conflict.stream, o.conflict.expected, o.conflict.actual);
+            this.learn(a.stream, error);
+            a.reject(error);
+          } else a.reject(new Error(`ledger write failed: ${o.failure}`));
         });
         this.notifier.notify();
       }
@@ -143,6 +157,7 @@ export class SqliteEventStore implements EventStore {
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (this.mode === 'none') {
       const [outcome] = this.commit([{ stream, events, expected }]);
+      this.learn(stream, outcome!.ok ? outcome!.value : outcome!.error);
       if (outcome!.ok) {
         this.notifier.notify();
         return Promise.resolve(outcome!.value);
@@ -166,10 +181,27 @@ export class SqliteEventStore implements EventStore {
     }
     batch.forEach((a, i) => {
       const o = outcomes[i]!;
+      this.learn(a.stream, o.ok ? o.value : o.error);
       if (o.ok) a.resolve(o.value);
       else a.reject(o.error);
     });
     this.notifier.notify();
+  }
+
+  /** Keeps `known` up to date with an append's outcome (a result, or the error it failed with), as soon as it is known. */
+  private learn(stream: string, outcome: unknown): void {
+    if (!this.known) return;
+    const exists = outcome instanceof WrongExpectedRevisionError ? outcome.actual !== 'no_stream' : !(outcome instanceof Error);
+    if (exists) this.known.add(stream);
+  }
+
+  /**
+   * False when the stream has no events as far as this process knows (with `knownStreams`): in the
+   * file at open, appended to through this store since, or refused as existing. Another process
+   * may have created it since: an append expecting no stream then fails, and it is known from then.
+   */
+  streamMayExist(stream: string): boolean {
+    return this.known ? this.known.mayHave(stream) : true;
   }
 
   private commit(batch: AppendRequest[]): AppendOutcome[] {
@@ -182,15 +214,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    if (options.direction !== 'backwards' && options.maxCount === undefined) {
-      return (this.stmt.from.all(stream, options.fromRevision ?? 0n) as EventRow[]).map(toRecorded);
-    }
-    const max = BigInt(options.maxCount ?? Number.MAX_SAFE_INTEGER);
-    const rows =
+    const max = options.maxCount === undefined ? undefined : BigInt(options.maxCount);
+    const rows = (
       options.direction === 'backwards'
-        ? this.stmt.backwards.all(stream, options.fromRevision ?? BigInt(Number.MAX_SAFE_INTEGER), max)
-        : this.stmt.forwards.all(stream, options.fromRevision ?? 0n, max);
-    return (rows as EventRow[]).map(toRecorded);
+        ? this.stmt.backwards.all(stream, options.fromRevision ?? BigInt(Number.MAX_SAFE_INTEGER), max ?? BigInt(Number.MAX_SAFE_INTEGER))
+        : max === undefined
+          ? this.stmt.from.all(stream, options.fromRevision ?? 0n)
+          : this.stmt.forwards.all(stream, options.fromRevision ?? 0n, max)
+    ) as EventRow[];
+    // A stream another process created is known from its first read here.
+    if (rows.length > 0) this.known?.add(stream);
+    return rows.map(toRecorded);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
