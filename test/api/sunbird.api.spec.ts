@@ -437,3 +437,48 @@ describe('Sunbird API manager: configuration and internal errors', () => {
     }
   });
 });
+
+describe('Sunbird API manager: a key whose stream the service takes for new, but another process created', () => {
+  let t: TestService;
+  const appends: string[] = [];
+
+  /** The SQLite store as the service opens it, but whose filter of known streams misses every consumer stream. */
+  const staleFilter = (dataDir: string): EventStore => {
+    const inner = new SqliteEventStore(join(dataDir, 'ledger.db'), { knownStreams: true });
+    return new Proxy(inner, {
+      get(target, prop, receiver) {
+        if (prop === 'streamMayExist') return (stream: string) => (stream.startsWith('consumer-') ? false : target.streamMayExist(stream));
+        if (prop === 'append') {
+          return (stream: string, ...rest: [never, never]) => {
+            appends.push(stream);
+            return target.append(stream, ...rest);
+          };
+        }
+        const value = Reflect.get(target, prop, receiver) as unknown;
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  };
+
+  before(async () => {
+    t = await startTestService({ store: staleFilter });
+  });
+  after(() => t.close());
+
+  it('the append, expecting no stream, is refused, and the registration is signed again with the consumer secret of record', async () => {
+    const admin = await t.token();
+    const register = () => t.http.post(`${V1}/mobile_device/credential/register`).set('Authorization', `Bearer ${admin}`).send({ request: { key: 'k-taken' } });
+    const first = await register();
+    expectRegistered(first.body, 'k-taken');
+    appends.length = 0;
+    const second = await register();
+    expectRegistered(second.body, 'k-taken');
+    // Taken for new, refused, read and signed again: the same secret, a token of its own.
+    expect(second.body.result.secret).to.equal(first.body.result.secret);
+    expect(second.body.result.token).to.not.equal(first.body.result.token);
+    const stream = consumerStream('mobile_device', 'k-taken');
+    expect(appends.filter((s) => s === stream)).to.have.length(2);
+    expect((await t.store.readStream(stream)).map((e) => e.type)).to.deep.equal(['ConsumerCredentialIssued', 'ConsumerCredentialIssued']);
+    await jwtVerify(second.body.result.token, new TextEncoder().encode(second.body.result.secret));
+  });
+});
