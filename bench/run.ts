@@ -59,7 +59,7 @@ async function main() {
   /** Each scenario's bare-Koa runs, of its own shape, by the scenario's name. */
   const bareRuns: Record<string, RunResult[]> = {};
   const paired = async (name: string, run: (i: number) => Promise<RunResult>, runs: number, bare: Shape): Promise<LoadResult> => {
-    const bareRun = (warmup: number) => measure(`bare Koa, ${name}'s shape`, { ...opts, ...bare }, warmup, koaPid);
+    const bareRun = (warmup: number) => measure(`bare Koa, the shape of "${name}"`, { ...opts, ...bare }, warmup, koaPid);
     const results: RunResult[] = [];
     let before = await bareRun(1);
     const pairs = (bareRuns[name] = [before]);
