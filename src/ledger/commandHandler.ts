@@ -28,6 +28,8 @@ const MAX_ATTEMPTS = 5;
 export interface LoadedStream<State> {
   state: State;
   expected: ExpectedRevision;
+  /** Taken for new without a read (`loadToDecide`): only an append expecting no stream proves it. */
+  presumedNew?: true;
 }
 
 type Folder<State> = { initialState(): State; evolve(state: State, event: never): State };
@@ -73,8 +75,9 @@ export async function loadStream<State, Event extends DomainEvent>(
 
 /**
  * `loadStream` for a decision: a stream the store says has no events is not read (EventStore's
- * `streamMayExist`), on a first attempt only. If another process created it meanwhile, the append
- * (expecting no stream) fails as a conflict, and the retry reads it.
+ * `streamMayExist`), on a first attempt only, and is `presumedNew`. If another process created it
+ * meanwhile, the append (expecting no stream) fails as a conflict, and the retry reads it; a
+ * decision that appends nothing is made again on the stream as read (see handleCommand).
  */
 export function loadToDecide<State, Event extends DomainEvent>(
   store: EventStore,
@@ -83,7 +86,7 @@ export function loadToDecide<State, Event extends DomainEvent>(
   states: StreamStates | undefined,
   firstAttempt: boolean,
 ): LoadedStream<State> | Promise<LoadedStream<State>> {
-  if (firstAttempt && store.streamMayExist?.(stream) === false) return { state: decider.initialState(), expected: 'no_stream' };
+  if (firstAttempt && store.streamMayExist?.(stream) === false) return { state: decider.initialState(), expected: 'no_stream', presumedNew: true };
   return loadStream(store, stream, decider, states);
 }
 
@@ -107,14 +110,25 @@ export async function handleCommand<State, Command, Event extends DomainEvent>(
 ): Promise<HandledCommand<State, Event>> {
   for (let attempt = 1; ; attempt++) {
     const unread = attempt === 1 && options.streamIsNew;
-    const { state, expected } = unread
-      ? { state: decider.initialState(), expected: 'no_stream' as const }
+    const loaded: LoadedStream<State> = unread
+      ? { state: decider.initialState(), expected: 'no_stream' }
       : attempt === 1 && options.loaded
         ? options.loaded
         : await loadToDecide(store, stream, decider, options.states, attempt === 1);
+    const { state, expected } = loaded;
     const cmd = typeof command === 'function' ? (command as (s: State) => Command)(state) : command;
-    const events = decider.decide(cmd, state);
+    // A decision on a stream presumed new stands only if it appends, for the append proves the
+    // stream new. One that refuses (the stream must exist, say) or appends nothing might be
+    // answering for a stream another process created: it is made again on the stream as read.
+    let events: Event[];
+    try {
+      events = decider.decide(cmd, state);
+    } catch (error) {
+      if (loaded.presumedNew) continue;
+      throw error;
+    }
     if (events.length === 0) {
+      if (loaded.presumedNew) continue;
       return { state, events, nextRevision: expected === 'no_stream' ? -1n : (expected as bigint) };
     }
     events.forEach((e) => validate?.(e));

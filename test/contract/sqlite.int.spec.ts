@@ -205,4 +205,53 @@ describe('sqlite: known streams (a stream with no events is answered without rea
     await cli.close();
     await service.close();
   });
+
+  it('a command that needs the stream to exist, or that appends nothing, is decided again on the stream as read when it was presumed new', async () => {
+    const f = file();
+    const service = new SqliteEventStore(f, { knownStreams: true });
+    const cli = new SqliteEventStore(f);
+    type Counted = { type: 'Counted'; data: { n: number } };
+    // 'bump' refuses a stream with no count; 'noop' appends nothing unless the count is 0.
+    const counter: Decider<number, 'start' | 'bump' | 'noop', Counted> = {
+      initialState: () => 0,
+      evolve: (n, e) => e.data.n,
+      decide: (c, n) => {
+        if (c === 'bump' && n === 0) throw new Error('no such counter');
+        if (c === 'noop') return n === 0 ? [] : [{ type: 'Counted', data: { n } }];
+        return [{ type: 'Counted', data: { n: n + 1 } }];
+      },
+    };
+    const ctx = { actor: 'test', correlationId: 'c', time: meta.time };
+    await handleCommand(cli, 'theirs', counter, 'start', ctx);
+    await handleCommand(cli, 'theirs-2', counter, 'start', ctx);
+    expect([service.streamMayExist('theirs'), service.streamMayExist('theirs-2')]).to.deep.equal([false, false]);
+    const bumped = await handleCommand(service, 'theirs', counter, 'bump', ctx);
+    expect([bumped.state, bumped.nextRevision]).to.deep.equal([2, 1n]);
+    const kept = await handleCommand(service, 'theirs-2', counter, 'noop', ctx);
+    expect([kept.state, kept.nextRevision, kept.events.length]).to.deep.equal([1, 1n, 1]);
+    // On a stream truly new the refusal stands, after a read that finds nothing.
+    const refused = await handleCommand(service, 'nobody', counter, 'bump', ctx).catch((e: unknown) => e);
+    expect(String(refused)).to.include('no such counter');
+    const nothing = await handleCommand(service, 'nobody', counter, 'noop', ctx);
+    expect([nothing.events.length, nothing.nextRevision]).to.deep.equal([0, -1n]);
+    await cli.close();
+    await service.close();
+  });
+
+  it("knows the streams another process created once its followers have read them from the ledger", async () => {
+    const f = file();
+    const service = new SqliteEventStore(f, { knownStreams: true, pollMs: 20 });
+    const cli = new SqliteEventStore(f);
+    const seen: RecordedEvent[] = [];
+    const sub = service.subscribeToAll({ after: 0n }, (events) => void seen.push(...events));
+    await sub.caughtUp;
+    await cli.append('followed', [event(), event()], 'no_stream');
+    const deadline = Date.now() + 5000;
+    while (seen.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await sub.close();
+    expect(seen.map((e) => e.stream)).to.deep.equal(['followed', 'followed']);
+    expect(service.streamMayExist('followed')).to.equal(true);
+    await cli.close();
+    await service.close();
+  });
 });

@@ -83,13 +83,14 @@ function probeStep(h: number): number {
 
 /**
  * The streams this process knows the ledger file to hold: every stream in it at open (one pass over
- * the (stream, revision) index), and every stream appended to through this store since, or refused
- * as existing. A command about to decide on a stream this says is new can skip reading it: a new
- * stream's read was an index probe of ~25 µs of a busy service's time, for nothing (a Sunbird
- * key's first registration, a user's sign-up). It is never wrong about a stream this process has
- * seen; a stream another process (the CLI) created since is caught by the append, whose expected
- * revision (no stream) fails, and learnt from that failure, so that the command's retry reads it.
- * About 1% of new streams are "perhaps" (a Bloom filter), and are read as before.
+ * the (stream, revision) index), and every stream appended to, read, followed (`readAll`) or
+ * refused as existing through this store since. A command about to decide on a stream this says
+ * is new can skip reading it: a new stream's read cost a busy service ~20-27 µs, for nothing (a
+ * Sunbird key's first registration, a user's sign-up). It is never wrong about a stream this
+ * process has seen. One that another process (the CLI) created since, and that this one has not
+ * followed yet, is presumed new: an append expecting no stream then fails, is learnt from, and the
+ * command's retry reads it; a decision that refuses or appends nothing is made again after a read
+ * (`handleCommand`). About 1% of new streams are "perhaps" (a Bloom filter), and are read as before.
  */
 export class KnownStreams {
   private readonly filter: NameFilter;
