@@ -8,7 +8,7 @@ import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/ledger
 import { handleCommand } from '../../src/ledger/commandHandler.js';
 import type { Decider } from '../../src/ledger/decider.js';
 import { NameFilter } from '../../src/ledger/sqlite/knownStreams.js';
-import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
+import { SqliteEventStore, type SqliteEventStoreOptions } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { eventStoreContract } from './eventStoreContract.js';
 
 const file = () => join(mkdtempSync(join(tmpdir(), 'tl-sqlite-')), 'ledger.db');
@@ -135,6 +135,13 @@ describe('sqlite: known streams (a stream with no events is answered without rea
   const meta = { actor: 'test', correlationId: 'c', causationId: 'c', schemaVersion: 1, time: new Date().toISOString() };
   let n = 0;
   const event = () => ({ id: `00000000-0000-7000-8001-${String(++n).padStart(12, '0')}`, type: 'E', data: { n }, metadata: meta });
+  const ctx = { actor: 'test', correlationId: 'c', time: meta.time };
+  type Counted = { type: 'Counted'; data: { n: number } };
+  /** The service's store and a second connection to the same file, as the CLI has. */
+  const serviceAndCli = (serviceOptions: SqliteEventStoreOptions = {}) => {
+    const f = file();
+    return { service: new SqliteEventStore(f, { knownStreams: true, ...serviceOptions }), cli: new SqliteEventStore(f) };
+  };
 
   it('a name filter never forgets a name, and says "perhaps" for few it was not given, however far it grows', () => {
     const filter = new NameFilter();
@@ -168,9 +175,7 @@ describe('sqlite: known streams (a stream with no events is answered without rea
   });
 
   it('learns a stream another process created when it reads it, or when an append finds it there; reads always read the file', async () => {
-    const f = file();
-    const service = new SqliteEventStore(f, { knownStreams: true });
-    const cli = new SqliteEventStore(f); // another connection, as the CLI has
+    const { service, cli } = serviceAndCli();
     await cli.append('theirs', [event()], 'no_stream');
     await cli.append('theirs-too', [event()], 'no_stream');
     expect(service.streamMayExist('theirs')).to.equal(false);
@@ -184,16 +189,12 @@ describe('sqlite: known streams (a stream with no events is answered without rea
   });
 
   it("a command on a stream it takes for new, which another process created, is refused by the append and retried on the stream's real state", async () => {
-    const f = file();
-    const service = new SqliteEventStore(f, { knownStreams: true });
-    const cli = new SqliteEventStore(f);
-    type Counted = { type: 'Counted'; data: { n: number } };
+    const { service, cli } = serviceAndCli();
     const counter: Decider<number, 'count', Counted> = {
       initialState: () => 0,
       evolve: (n, e) => e.data.n,
       decide: (_c, n) => [{ type: 'Counted', data: { n: n + 1 } }],
     };
-    const ctx = { actor: 'test', correlationId: 'c', time: meta.time };
     await handleCommand(cli, 'counter', counter, 'count', ctx);
     expect(service.streamMayExist('counter')).to.equal(false);
     const result = await handleCommand(service, 'counter', counter, 'count', ctx);
@@ -207,10 +208,7 @@ describe('sqlite: known streams (a stream with no events is answered without rea
   });
 
   it('a command that needs the stream to exist, or that appends nothing, is decided again on the stream as read when it was presumed new', async () => {
-    const f = file();
-    const service = new SqliteEventStore(f, { knownStreams: true });
-    const cli = new SqliteEventStore(f);
-    type Counted = { type: 'Counted'; data: { n: number } };
+    const { service, cli } = serviceAndCli();
     // 'bump' refuses a stream with no count; 'noop' appends nothing unless the count is 0.
     const counter: Decider<number, 'start' | 'bump' | 'noop', Counted> = {
       initialState: () => 0,
@@ -221,7 +219,6 @@ describe('sqlite: known streams (a stream with no events is answered without rea
         return [{ type: 'Counted', data: { n: n + 1 } }];
       },
     };
-    const ctx = { actor: 'test', correlationId: 'c', time: meta.time };
     await handleCommand(cli, 'theirs', counter, 'start', ctx);
     await handleCommand(cli, 'theirs-2', counter, 'start', ctx);
     expect([service.streamMayExist('theirs'), service.streamMayExist('theirs-2')]).to.deep.equal([false, false]);
@@ -239,9 +236,7 @@ describe('sqlite: known streams (a stream with no events is answered without rea
   });
 
   it("knows the streams another process created once its followers have read them from the ledger", async () => {
-    const f = file();
-    const service = new SqliteEventStore(f, { knownStreams: true, pollMs: 20 });
-    const cli = new SqliteEventStore(f);
+    const { service, cli } = serviceAndCli({ pollMs: 20 });
     const seen: RecordedEvent[] = [];
     const sub = service.subscribeToAll({ after: 0n }, (events) => void seen.push(...events));
     await sub.caughtUp;

@@ -47,16 +47,22 @@ export class NameFilter {
     this.layers = [new BloomLayer(Math.max(capacity, 1 << 14))];
   }
 
+  /** Adds `name` unless it tests present already, so that a name seen again fills no layer. */
   add(name: string): void {
+    const h1 = fnv1a(name);
+    const h2 = probeStep(h1);
+    if (this.hasHashes(h1, h2)) return;
     let top = this.layers[this.layers.length - 1]!;
     if (top.count >= top.capacity) this.layers.push((top = new BloomLayer(2 * top.capacity)));
-    const h1 = fnv1a(name);
-    top.add(h1, probeStep(h1));
+    top.add(h1, h2);
   }
 
   has(name: string): boolean {
     const h1 = fnv1a(name);
-    const h2 = probeStep(h1);
+    return this.hasHashes(h1, probeStep(h1));
+  }
+
+  private hasHashes(h1: number, h2: number): boolean {
     for (const layer of this.layers) if (layer.has(h1, h2)) return true;
     return false;
   }
@@ -111,12 +117,8 @@ export class KnownStreams {
     return this.filter.has(stream);
   }
 
-  /** A stream found to be in the file: appended to, or refused as existing. */
+  /** A stream found to be in the file: appended to, read, followed, or refused as existing. */
   add(stream: string): void {
-    if (!this.filter.has(stream)) this.filter.add(stream);
-  }
-
-  get bytes(): number {
-    return this.filter.bytes;
+    this.filter.add(stream);
   }
 }
