@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../test/support/process.js';
-import { openLoop, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
+import { OpenLoopClient, type OpenLoopOptions, type OpenLoopResult } from './openLoop.js';
 import { seedLedger } from './seed.js';
 import { median } from './median.js';
 
@@ -140,25 +140,34 @@ export interface CurvePoint extends OpenLoopResult {
  * Latency against offered load: at saturation a closed loop of 50 connections queues by
  * construction (bare Koa's own p99 is about 10 ms there), so the latency a client sees below
  * saturation is measured apart, open loop, at each of `rates`: a 1 s warm-up at that rate, then
- * `runs` runs of `seconds`, reported by the run with the median p99.
+ * `runs` runs of `seconds`, reported by the run with the median p99. Every run of a curve goes
+ * over the same 50 connections, all opened before the first (see OpenLoopClient).
  */
 export async function latencyCurve(name: string, options: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>, rates: number[], serverPid?: number, runs = 3, seconds = 5): Promise<CurvePoint[]> {
   const points: CurvePoint[] = [];
-  for (const ratePerSecond of rates) {
-    await openLoop({ ...options, ratePerSecond, seconds: 1 });
-    const results: CurvePoint[] = [];
-    for (let i = 0; i < runs; i++) {
-      const cpuPerRequest = cpuMeter(serverPid);
-      const point = await openLoop({ ...options, ratePerSecond, seconds });
-      const us = cpuPerRequest(ratePerSecond * seconds);
-      results.push({ ...point, ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), p99Runs: [] });
-    }
-    const p99Runs = results.map((r) => r.p99);
-    const mid = { ...results.find((r) => r.p99 === median(p99Runs))!, p99Runs };
-    process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p99 ${p99Runs.join(' / ')} ms; median run: p50 ${mid.p50} ms, p99.9 ${mid.p999} ms (achieved ${mid.achievedPerSecond}/s, non-2xx ${mid.non2xx}, errors ${mid.errors}, server CPU ${mid.cpuUsPerRequest ?? '-'} µs/request)\n`);
-    points.push(mid);
+  const client = new OpenLoopClient(options.url);
+  try {
+    await client.warm(options);
+    for (const ratePerSecond of rates) points.push(await curvePoint(name, client, options, ratePerSecond, serverPid, runs, seconds));
+  } finally {
+    await client.close();
   }
   return points;
+}
+
+async function curvePoint(name: string, client: OpenLoopClient, options: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>, ratePerSecond: number, serverPid: number | undefined, runs: number, seconds: number): Promise<CurvePoint> {
+  await client.run({ ...options, ratePerSecond, seconds: 1 });
+  const results: CurvePoint[] = [];
+  for (let i = 0; i < runs; i++) {
+    const cpuPerRequest = cpuMeter(serverPid);
+    const point = await client.run({ ...options, ratePerSecond, seconds });
+    const us = cpuPerRequest(ratePerSecond * seconds);
+    results.push({ ...point, ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), p99Runs: [] });
+  }
+  const p99Runs = results.map((r) => r.p99);
+  const mid = { ...results.find((r) => r.p99 === median(p99Runs))!, p99Runs };
+  process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p99 ${p99Runs.join(' / ')} ms; median run: p50 ${mid.p50} ms, p99.9 ${mid.p999} ms (achieved ${mid.achievedPerSecond}/s, non-2xx ${mid.non2xx}, errors ${mid.errors}, server CPU ${mid.cpuUsPerRequest ?? '-'} µs/request)\n`);
+  return mid;
 }
 
 export function table(rows: Array<Record<string, string | number>>): string {

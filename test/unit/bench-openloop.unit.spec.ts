@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { openLoop, OpenLoopClient } from '../../bench/openLoop.js';
+
+/** A server that answers after `delayMs` and counts the connections it has accepted. */
+function countingServer(delayMs: number): Promise<{ url: string; server: Server; connections: () => number; requests: () => number }> {
+  let connections = 0;
+  let requests = 0;
+  const server = createServer((req, res) => {
+    requests++;
+    req.resume();
+    req.on('end', () => setTimeout(() => res.end('{}'), delayMs));
+  });
+  server.on('connection', () => connections++);
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/x`, server, connections: () => connections, requests: () => requests }),
+    ),
+  );
+}
+
+describe('bench open loop: runs share connections opened before the first', function () {
+  this.timeout(20_000);
+  let s: Awaited<ReturnType<typeof countingServer>>;
+  afterEach(() => new Promise((resolve) => s.server.close(resolve)));
+
+  it('opens every connection when warmed, and opens none while it runs', async () => {
+    s = await countingServer(5);
+    const client = new OpenLoopClient(s.url, 8);
+    try {
+      const request = { url: s.url, method: 'POST' as const, headers: { 'content-type': 'text/plain' }, body: 'x' };
+      await client.warm(request);
+      expect(s.connections()).to.equal(8);
+      expect(s.requests()).to.equal(8);
+      const first = await client.run({ ...request, ratePerSecond: 400, seconds: 0.5 });
+      const second = await client.run({ ...request, ratePerSecond: 400, seconds: 0.5 });
+      expect(s.connections(), 'no run opened a connection of its own').to.equal(8);
+      expect(s.requests()).to.equal(8 + 400);
+      for (const r of [first, second]) {
+        expect(r.errors + r.non2xx).to.equal(0);
+        expect(r.p50, 'latency includes the server delay').to.be.at.least(5);
+      }
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('charges a stall to every request it delayed, from when each was due', async () => {
+    // One connection, 20 ms an answer, 200 requests a second: requests queue behind each other, and
+    // each latency runs from its due time, so it grows well past the 20 ms of service.
+    s = await countingServer(20);
+    const r = await openLoop({ url: s.url, method: 'GET', headers: {}, ratePerSecond: 200, seconds: 0.5, connections: 1 });
+    expect(s.connections()).to.equal(1);
+    expect(r.achievedPerSecond).to.be.below(100);
+    expect(r.p99).to.be.above(500);
+  });
+});
