@@ -107,7 +107,10 @@ export class CredentialService {
       ...(input.clientId ? { client_id: input.clientId } : {}),
       ...(input.roles.length ? { roles: input.roles } : {}),
     };
-    const { token, kid } = await signJwt(keys, 'native', claims);
+    // The token is signed (in the signing thread, for a public key) while the issue is appended.
+    // If the append fails, the token is never handed out; if the signing fails after the append,
+    // the credential is recorded but not delivered, as when a client goes before its answer.
+    const { token, kid } = signJwt(keys, 'native', claims);
     const result = await this.run(
       credentialId,
       {
@@ -116,7 +119,7 @@ export class CredentialService {
       },
       ctx,
     );
-    return { accessToken: token, credentialId, expiresIn: ttl, position: result.position };
+    return { accessToken: await token, credentialId, expiresIn: ttl, position: result.position };
   }
 
   /** Starts a refresh-token family; each rotation stays in the family's stream. */

@@ -27,10 +27,16 @@ export function signCompact(header: Record<string, unknown>, claims: object, key
   return signingThread.sign(key.alg, key.key as KeyObject, input);
 }
 
-/** Signs with the ring's current key of `group`. */
-export async function signJwt(ring: KeyRing, group: string, claims: JWTPayload, pick = 0): Promise<{ token: string; kid: string }> {
+/**
+ * Starts signing with the ring's current key of `group`: the key's id at once, the token when it is
+ * signed. A caller can record the issue while the signing thread signs. A rejection that nobody
+ * awaits (the caller failed first) is not left unhandled.
+ */
+export function signJwt(ring: KeyRing, group: string, claims: JWTPayload, pick = 0): { kid: string; token: Promise<string> } {
   const signer = ring.signer(group, pick);
-  return { token: await signCompact({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }, claims, signer), kid: signer.kid };
+  const token = signCompact({ alg: signer.alg, kid: signer.kid, typ: 'JWT' }, claims, signer);
+  token.catch(() => undefined);
+  return { kid: signer.kid, token };
 }
 
 export function looksLikeJwt(token: string): boolean {
