@@ -92,19 +92,23 @@ describe('sqlite: followers and other writers of the same file', () => {
     await store.close();
   });
 
-  it('shares a fresh append among followers frozen, so that one cannot change what the next one sees', async () => {
-    const store = new SqliteEventStore(file());
-    const seen: RecordedEvent[] = [];
-    const sub = store.subscribeToAll({ after: 0n }, (events) => void seen.push(...events));
-    await sub.caughtUp;
-    await store.append('s', [event(1)], 'no_stream');
-    const deadline = Date.now() + 5000;
-    while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-    await sub.close();
-    expect(Reflect.set(seen[0]!.data, 'n', 2)).to.equal(false);
-    expect(Reflect.set(seen[0]!, 'type', 'Other')).to.equal(false);
-    expect(seen[0]!.data).to.deep.equal({ n: 1 });
-    await store.close();
+  it('shares a fresh append among followers frozen, in every commit mode, so that one cannot change what the next one sees', async () => {
+    // Frozen means read from memory (RecentEvents): a follower that read the file would get its own copy.
+    for (const groupCommit of ['inline', 'worker', 'none'] as const) {
+      const store = new SqliteEventStore(file(), { groupCommit });
+      const seen: RecordedEvent[] = [];
+      const sub = store.subscribeToAll({ after: 0n }, (events) => void seen.push(...events));
+      await sub.caughtUp;
+      await store.append('s', [{ ...event(1), data: { n: 1, at: { z: 1, a: [2] } } }], 'no_stream');
+      const deadline = Date.now() + 5000;
+      while (seen.length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await sub.close();
+      expect(Reflect.set(seen[0]!.data, 'n', 2), groupCommit).to.equal(false);
+      expect(Reflect.set(seen[0]!, 'type', 'Other'), groupCommit).to.equal(false);
+      expect(seen[0]!.data, groupCommit).to.deep.equal({ n: 1, at: { z: 1, a: [2] } });
+      expect(seen[0], groupCommit).to.deep.equal((await store.readAll({ after: 0n }))[0]);
+      await store.close();
+    }
   });
 
   it('stores data and metadata as canonical JSON, the very text the hash covers, so a row can be checked as it is stored', async () => {

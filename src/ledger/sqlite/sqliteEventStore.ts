@@ -18,7 +18,7 @@ import {
   type SubscribeOptions,
   type SubscriptionHandler,
 } from '../eventStore.js';
-import { LedgerWriter, openLedgerDb, type AppendOutcome, type AppendRequest } from './ledgerWriter.js';
+import { LedgerWriter, openLedgerDb, recordedFromRow, type AppendOutcome, type AppendRequest, type WrittenRow } from './ledgerWriter.js';
 import { KnownStreams } from './knownStreams.js';
 import { RecentEvents } from './recentEvents.js';
 import { spawnWorker } from '../../workers/spawnWorker.js';
@@ -115,13 +115,14 @@ export class SqliteEventStore implements EventStore {
   private startWorker(): void {
     this.worker = spawnWorker(import.meta.url, 'writerWorker', { file: this.file });
     this.worker.unref(); // referenced only while a batch is in flight (see sendToWorker)
-    this.worker.on('message', (message: { outcomes?: WorkerOutcome[]; failure?: string } | 'closed') => {
+    this.worker.on('message', (message: { outcomes?: WorkerOutcome[]; written?: WrittenRow[]; failure?: string } | 'closed') => {
       if (message === 'closed') return;
       const batch = this.inFlight ?? [];
       this.inFlight = undefined;
       if (message.failure !== undefined) {
         for (const a of batch) a.reject(new Error(`ledger write failed: ${message.failure}`));
       } else {
+        this.remember(message.written ?? []);
         message.outcomes!.forEach((o, i) => {
           const a = batch[i]!;
           if (o.ok) {
@@ -213,12 +214,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   private commit(batch: AppendRequest[]): AppendOutcome[] {
-    const recorded: RecordedEvent[] = [];
+    const written: WrittenRow[] = [];
     try {
-      return this.writer!.writeBatch(batch, this.now(), recorded);
+      return this.writer!.writeBatch(batch, this.now(), written);
     } finally {
-      this.recent.add(recorded);
+      this.remember(written);
     }
+  }
+
+  /** Followers read what was just written from memory (RecentEvents), parsed once here. */
+  private remember(written: readonly WrittenRow[]): void {
+    if (written.length > 0) this.recent.add(written.map(recordedFromRow));
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
