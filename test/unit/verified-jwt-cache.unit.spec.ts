@@ -50,6 +50,38 @@ describe('native JWTs', () => {
     });
   });
 
+  describe('signJwt', () => {
+    const claims = (sub: string) => {
+      const iat = Math.floor(clock.now().getTime() / 1000);
+      return { sub, iss, iat, exp: iat + 60 };
+    };
+
+    it("gives the key's id at once and the token when signed; a failed signature nobody awaits is not an unhandled rejection", async () => {
+      const signed = signJwt(ring, 'native', claims('carol'));
+      expect(signed.kid).to.equal(ring.signer('native').kid);
+      expect((await verifyJwt(ring, await signed.token, { now: clock.now(), issuer: iss }))?.sub).to.equal('carol');
+
+      // As when the append fails first: the caller never awaits the token, and its signing fails.
+      const unhandled: unknown[] = [];
+      const record = (reason: unknown) => void unhandled.push(reason);
+      const mochaListeners = process.listeners('unhandledRejection');
+      process.removeAllListeners('unhandledRejection');
+      process.on('unhandledRejection', record);
+      try {
+        const broken = { signer: () => ({ alg: 'XS999', kid: 'k-broken', key: 'x' }) } as unknown as KeyRing;
+        const abandoned = signJwt(broken, 'native', claims('dave'));
+        expect(abandoned.kid).to.equal('k-broken');
+        await new Promise((r) => setTimeout(r, 20));
+        expect(unhandled).to.deep.equal([]);
+        const error = await abandoned.token.then(() => undefined, (e: unknown) => e);
+        expect(String(error)).to.match(/Unsupported signing algorithm XS999/);
+      } finally {
+        process.off('unhandledRejection', record);
+        for (const l of mochaListeners) process.on('unhandledRejection', l);
+      }
+    });
+  });
+
   describe('verifyJwt: the signature by node in the signing thread, the claims by jose', () => {
     const now = clock.now();
     const iat = Math.floor(now.getTime() / 1000);
