@@ -1,5 +1,5 @@
 // An open-loop load: requests are sent on a fixed schedule, whether or not earlier ones have been
-// answered, over at most `connections` keep-alive connections. Each latency runs from the moment
+// answered, over at most `connections` keep-alive connections (OpenLoopClient, 50 by default). Each latency runs from the moment
 // the request was due, not from when a connection was free, so a stall is charged to every request
 // it delayed (no coordinated omission). autocannon's `overallRate` sends each second's quota in a
 // burst at the start of the second, which measures the burst, not the service.
@@ -10,6 +10,7 @@
 // 15,000 at 3,000/s, enough to move a p99), a cost of the harness's own pool, not of the service.
 import { Pool } from 'undici';
 
+/** The request an open loop sends, and at what rate for how long. */
 export interface OpenLoopOptions {
   url: string;
   method: 'GET' | 'POST';
@@ -17,7 +18,6 @@ export interface OpenLoopOptions {
   body?: string;
   ratePerSecond: number;
   seconds: number;
-  connections?: number;
 }
 
 export interface OpenLoopResult {
@@ -34,9 +34,6 @@ export interface OpenLoopResult {
 const quantile = (sorted: Float64Array, q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
 const ms = (x: number) => Math.round(x * 100) / 100;
 
-/** The request an open loop sends, and at what rate for how long. */
-export type OpenLoopRun = Omit<OpenLoopOptions, 'connections'>;
-
 /** Keep-alive connections to one origin, opened once and shared by every run made through them. */
 export class OpenLoopClient {
   private readonly pool: Pool;
@@ -49,14 +46,14 @@ export class OpenLoopClient {
   }
 
   /** Opens every connection: `connections` requests of `o`'s shape at once, untimed. */
-  async warm(o: Pick<OpenLoopRun, 'url' | 'method' | 'headers' | 'body'>): Promise<void> {
+  async warm(o: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>): Promise<void> {
     const path = pathOf(o.url);
     await Promise.all(
       Array.from({ length: this.connections }, () => this.pool.request({ path, method: o.method, headers: o.headers, body: o.body }).then((res) => res.body.dump())),
     );
   }
 
-  run(o: OpenLoopRun): Promise<OpenLoopResult> {
+  run(o: OpenLoopOptions): Promise<OpenLoopResult> {
     return schedule(o, this.pool, pathOf(o.url));
   }
 
@@ -69,17 +66,6 @@ const pathOf = (url: string) => {
   const target = new URL(url);
   return target.pathname + target.search;
 };
-
-/** One run over connections of its own, opened before it starts. */
-export async function openLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
-  const client = new OpenLoopClient(o.url, o.connections);
-  try {
-    await client.warm(o);
-    return await client.run(o);
-  } finally {
-    await client.close();
-  }
-}
 
 function schedule(o: OpenLoopOptions, pool: Pool, path: string): Promise<OpenLoopResult> {
   const total = Math.round(o.ratePerSecond * o.seconds);

@@ -81,9 +81,11 @@ async function main() {
 
   const introspectOpts = { ...opts, url: `${svc.url}/oauth2/introspect`, method: 'POST' as const, headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) };
   const bareIntrospect = await shapeBaseline(koa.url, 'introspect', introspectOpts);
+  /** The open-loop baseline: bare Koa in introspection's shape. */
+  const bareCurveName = "bare Koa POST, introspection's shape";
   if (want('introspect')) {
     results.introspect = await scenario('POST /oauth2/introspect', introspectOpts, bareIntrospect);
-    curves.bare = await latencyCurve("bare Koa POST, introspection's shape", bareIntrospect, RATES, koaPid, RUNS, DURATION);
+    curves.bare = await latencyCurve(bareCurveName, bareIntrospect, RATES, koaPid, RUNS, DURATION);
     curves.introspect = await latencyCurve('POST /oauth2/introspect', introspectOpts, RATES, svcPid, RUNS, DURATION);
   }
 
@@ -213,7 +215,7 @@ async function main() {
   // A point where the service fell behind the offered load is marked: its p99 is a queue's.
   const cell = (p: CurvePoint) => `${p.p99}${p.achievedPerSecond < p.offeredPerSecond * 0.98 ? ' (behind)' : ''}`;
   const curveRows = Object.entries(curves).map(([key, points]) => ({
-    'open loop, 50 connections': key === 'bare' ? "bare Koa POST, introspection's shape" : (results[key]?.name ?? key),
+    'open loop, 50 connections': key === 'bare' ? bareCurveName : (results[key]?.name ?? key),
     ...Object.fromEntries(points.map((p) => [`p99 ms at ${p.offeredPerSecond}/s`, cell(p)])),
     'server CPU µs/req': points.map((p) => p.cpuUsPerRequest ?? '-').join(' / '),
   }));

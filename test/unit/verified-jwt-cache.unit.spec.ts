@@ -22,12 +22,12 @@ describe('native JWTs', () => {
     await ring.ensureGroup('rsa', 'RS256', 1, ctx);
   });
 
-  describe('VerifiedJwtCache', () => {
-    const claims = (sub: string) => {
-      const iat = Math.floor(clock.now().getTime() / 1000);
-      return { sub, iss, iat, exp: iat + 60, jti: `jti-${sub}` };
-    };
+  const claims = (sub: string) => {
+    const iat = Math.floor(clock.now().getTime() / 1000);
+    return { sub, iss, iat, exp: iat + 60, jti: `jti-${sub}` };
+  };
 
+  describe('VerifiedJwtCache', () => {
     it('answers a token verified before from the cache, and re-checks its expiry and issuer each time', async () => {
       const cache = new VerifiedJwtCache(ring);
       const token = await signJwt(ring, 'native', claims('alice')).token;
@@ -51,11 +51,6 @@ describe('native JWTs', () => {
   });
 
   describe('signJwt', () => {
-    const claims = (sub: string) => {
-      const iat = Math.floor(clock.now().getTime() / 1000);
-      return { sub, iss, iat, exp: iat + 60 };
-    };
-
     it("gives the key's id at once and the token when signed; a failed signature nobody awaits is not an unhandled rejection", async () => {
       const signed = signJwt(ring, 'native', claims('carol'));
       expect(signed.kid).to.equal(ring.signer('native').kid);

@@ -228,17 +228,17 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    const max = options.maxCount === undefined ? undefined : BigInt(options.maxCount);
-    const rows = (
-      options.direction === 'backwards'
-        ? this.stmt.backwards.all(stream, options.fromRevision ?? BigInt(Number.MAX_SAFE_INTEGER), max ?? BigInt(Number.MAX_SAFE_INTEGER))
-        : max === undefined
-          ? this.stmt.from.all(stream, options.fromRevision ?? 0n)
-          : this.stmt.forwards.all(stream, options.fromRevision ?? 0n, max)
-    ) as EventRow[];
+    const rows = this.streamRows(stream, options);
     // A stream another process created is known from its first read here.
     if (rows.length > 0) this.known?.add(stream);
     return rows.map(toRecorded);
+  }
+
+  private streamRows(stream: string, o: ReadStreamOptions): EventRow[] {
+    const end = BigInt(Number.MAX_SAFE_INTEGER);
+    if (o.direction === 'backwards') return this.stmt.backwards.all(stream, o.fromRevision ?? end, o.maxCount === undefined ? end : BigInt(o.maxCount)) as EventRow[];
+    if (o.maxCount === undefined) return this.stmt.from.all(stream, o.fromRevision ?? 0n) as EventRow[];
+    return this.stmt.forwards.all(stream, o.fromRevision ?? 0n, BigInt(o.maxCount)) as EventRow[];
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
