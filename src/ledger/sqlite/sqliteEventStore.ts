@@ -311,11 +311,14 @@ export class SqliteEventStore implements EventStore {
   subscribeToAll(options: SubscribeOptions, handler: SubscriptionHandler) {
     // Followers read a fresh append from memory. `readAll` itself always reads the file: the audit
     // tools verify what is stored, not what this process remembers writing.
+    const cursor = this.recent.follow();
     const read = (o: { after?: bigint; maxCount: number }) => {
-      const recent = this.recent.after(o.after ?? 0n, o.maxCount);
+      const recent = cursor.read(o.after ?? 0n, o.maxCount);
       return recent ? Promise.resolve(recent) : this.readAll(o);
     };
-    return catchUpSubscription(read, this.notifier, options, handler, this.pollMs);
+    const subscription = catchUpSubscription(read, this.notifier, options, handler, this.pollMs);
+    subscription.done.then(cursor.close, cursor.close);
+    return subscription;
   }
 
   async headPosition(): Promise<bigint> {
