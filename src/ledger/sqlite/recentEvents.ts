@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../eventStore.js';
 
 /** A follower's place in RecentEvents: what every follower has read is let go. */
 export interface RecentCursor {
-  /** Up to `max` events after `position`, as `RecentEvents.after`; everything up to `position` has been read. */
+  /** Up to `max` events after `position` (undefined: read them from SQLite); everything up to `position` has been read. */
   read(position: bigint, max: number): RecordedEvent[] | undefined;
   close(): void;
 }
@@ -63,7 +63,7 @@ export class RecentEvents {
    * starts later, or `position` is already its end: only the ledger knows whether another process
    * appended since).
    */
-  after(position: bigint, max: number): RecordedEvent[] | undefined {
+  private after(position: bigint, max: number): RecordedEvent[] | undefined {
     const first = this.events[0];
     const last = this.events[this.events.length - 1];
     if (!first || !last || position < first.position - 1n || position >= last.position) return undefined;
