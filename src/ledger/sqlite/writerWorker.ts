@@ -3,7 +3,7 @@
 // data; the rows written, for the store's followers).
 import { parentPort, workerData } from 'node:worker_threads';
 import { WrongExpectedRevisionError } from '../eventStore.js';
-import { LedgerWriter, openLedgerDb, type AppendRequest, type WrittenRow } from './ledgerWriter.js';
+import { LedgerWriter, openLedgerDb, type AppendRequest, type EventRow } from './ledgerWriter.js';
 import { messageOf } from '../../errors.js';
 
 const db = openLedgerDb(workerData.file as string);
@@ -17,7 +17,7 @@ parentPort!.on('message', (message: { batch: AppendRequest[]; recordedAt: number
   }
   try {
     // The rows written go back with the outcomes, so that the store's followers read them from memory.
-    const written: WrittenRow[] = [];
+    const written: EventRow[] = [];
     const outcomes = writer.writeBatch(message.batch, new Date(message.recordedAt), written).map((o) =>
       o.ok
         ? o
