@@ -24,8 +24,8 @@ export function catchUpSubscription(
   let after = options.after;
   const maxCount = options.maxBatch ?? 500;
   let markCaughtUp!: () => void;
-  let wakeOnClose!: () => void;
-  const closing = new Promise<void>((resolve) => (wakeOnClose = resolve));
+  /** Ends the wait in progress, if any: `close()` must not sit out a poll interval. */
+  let interruptWait: (() => void) | undefined;
   const caughtUp = new Promise<void>((resolve) => (markCaughtUp = resolve));
 
   const loop = async (): Promise<void> => {
@@ -40,8 +40,16 @@ export function catchUpSubscription(
       if (page.length > 0) after = page[page.length - 1]!.position;
       if (page.length < maxCount) {
         markCaughtUp();
-        // A short read means we are at the head: wait for the next append.
-        if (!closed) await Promise.race([signal.wait(seen, pollMs), closing]);
+        // A short read means we are at the head: wait for the next append. Not a race against a
+        // promise of the close: each race would leave a reaction on it until the close, ~300 bytes
+        // a wake-up for as long as the subscription lives.
+        if (!closed) {
+          await new Promise<void>((resolve) => {
+            interruptWait = resolve;
+            void signal.wait(seen, pollMs).then(resolve, resolve);
+          });
+          interruptWait = undefined;
+        }
       } else {
         // More to catch up. A store that reads synchronously (SQLite) and a handler that does not
         // wait on I/O (the in-process bus) would otherwise chain microtasks until the backlog is
@@ -57,7 +65,7 @@ export function catchUpSubscription(
     done,
     async close() {
       closed = true;
-      wakeOnClose();
+      interruptWait?.();
       await done.catch(() => undefined);
     },
   };
