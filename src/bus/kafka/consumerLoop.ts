@@ -1,5 +1,5 @@
 import type { Consumer, ConsumerConfig, Kafka as KafkaClient } from 'kafkajs';
-import { sleep } from './kafkaClient.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ConsumerLoopSpec {
   /** The group of each new consumer (a fresh one per attempt, or the same). */
@@ -19,9 +19,11 @@ export interface ConsumerLoopSpec {
 export class ConsumerLoop {
   private stopped = false;
   private consumer?: Consumer;
-  private signalStop!: () => void;
-  /** Resolves when `stop()` is called: for waits that must end early then. */
-  readonly stopping = new Promise<void>((resolve) => (this.signalStop = resolve));
+  /**
+   * Aborted by `stop()`, for waits that must end early then. A signal and not a promise of the
+   * stop: racing such a promise leaves a reaction on it per wait, until the stop.
+   */
+  private readonly stopper = new AbortController();
   private readonly finished: Promise<void>;
 
   constructor(
@@ -48,12 +50,14 @@ export class ConsumerLoop {
       };
       const consumer = this.kafka.consumer(config);
       this.consumer = consumer;
-      // Resolves when kafkajs gives up on this consumer (a crash it does not restart itself).
-      const givenUp = new Promise<void>((resolve) => {
-        consumer.on(consumer.events.CRASH, ({ payload }) => {
-          if (!payload.restart) resolve();
-        });
+      // Resolves when kafkajs gives up on this consumer (a crash it does not restart itself), or on
+      // a stop.
+      let endRun!: () => void;
+      const runEnded = new Promise<void>((resolve) => (endRun = resolve));
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) endRun();
       });
+      this.stopper.signal.addEventListener('abort', endRun);
       try {
         await this.spec.prepare?.();
         if (this.stopped) break;
@@ -61,21 +65,27 @@ export class ConsumerLoop {
         if (this.stopped) break;
         await this.spec.run(consumer);
         delay = 500;
-        await Promise.race([givenUp, this.stopping]);
+        await runEnded;
       } catch (err) {
         if (!this.stopped) this.spec.onFailure(err);
       } finally {
+        this.stopper.signal.removeEventListener('abort', endRun);
         await consumer.disconnect().catch(() => undefined);
       }
       if (this.stopped) break;
-      await Promise.race([sleep(delay), this.stopping]);
+      await this.pause(delay);
       delay = Math.min(delay * 2, 10_000);
     }
   }
 
+  /** Waits `ms`, or until `stop()` if that comes first. */
+  async pause(ms: number): Promise<void> {
+    await sleep(ms, undefined, { signal: this.stopper.signal }).catch(() => undefined);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
-    this.signalStop();
+    this.stopper.abort();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.finished;
   }

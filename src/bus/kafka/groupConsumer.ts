@@ -2,7 +2,6 @@ import type { EachMessagePayload, Kafka as KafkaClient } from 'kafkajs';
 import type { Logger } from '../../logger.js';
 import type { LifecycleHandler } from '../lifecycleBus.js';
 import { fromCloudEvent } from './cloudEvents.js';
-import { sleep } from './kafkaClient.js';
 import { messageOf } from '../../errors.js';
 import { ConsumerLoop } from './consumerLoop.js';
 
@@ -49,7 +48,7 @@ export class GroupConsumer {
         // Throwing leaves the offset uncommitted: the message comes again after a restart.
         if (this.loop.isStopped) throw err;
         this.logger.warn({ topic, group: this.group, id: parsed.id, error: messageOf(err), retryInMs: delay }, 'lifecycle handler failed; retrying');
-        await Promise.race([sleep(delay), this.loop.stopping]);
+        await this.loop.pause(delay);
         if (this.loop.isStopped) throw err;
         delay = Math.min(delay * 2, 5000);
         await heartbeat().catch(() => undefined);
