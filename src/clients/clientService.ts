@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Deps } from '../app/deps.js';
 import { digestMatches, mintToken, sha256Hex } from '../crypto/secrets.js';
 import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import type { ProjectedEvent } from '../ledger/eventStore.js';
 import { RowCache } from '../readmodels/rowCache.js';
 import { clientDecider, clientStream } from './client.js';
 
@@ -12,6 +13,15 @@ interface ClientRow {
   name: string;
   scopes: string;
   secret_hash: string;
+}
+
+/**
+ * The client whose row an event changes: only the client's own stream does. A token issued to it
+ * names it too (`clientId`), and evicting its row for that made every batch of grants read it again.
+ */
+export function clientRowKey(event: Pick<ProjectedEvent, 'stream' | 'data'>): string | undefined {
+  const id = (event.data as { clientId?: unknown }).clientId;
+  return typeof id === 'string' && event.stream === clientStream(id) ? id : undefined;
 }
 
 interface KnownClient {
@@ -27,7 +37,7 @@ export class ClientService {
   private readonly known: RowCache<KnownClient>;
   constructor(private readonly deps: Deps) {
     this.byId = deps.db.prepare('SELECT client_id, name, scopes, secret_hash FROM clients WHERE client_id = ?');
-    this.known = new RowCache(deps.runner, (e) => (e.data as { clientId?: unknown }).clientId, 10_000);
+    this.known = new RowCache(deps.runner, clientRowKey, 10_000);
   }
 
   async register(name: string, scopes: string[], ctx: CommandContext): Promise<{ client_id: string; client_secret: string }> {
