@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startProcess } from '../test/support/process.js';
@@ -90,6 +90,12 @@ export function stop(child: ChildProcess): Promise<void> {
     child.on('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/** Stops a service `startLedger` started and deletes its data directory (a seeded ledger is 0.3-1.3 GB). */
+export async function stopLedger(svc: { child: ChildProcess; dataDir: string }): Promise<void> {
+  await stop(svc.child);
+  rmSync(svc.dataDir, { recursive: true, force: true });
 }
 
 /** user + system clock ticks of a process so far (/proc/<pid>/stat fields 14 and 15). */

@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, FORM, form, login, rssMb, startLedger, stop } from './harness.js';
+import { createClient, FORM, form, login, rssMb, startLedger, stopLedger } from './harness.js';
 
 const credentials = Number(process.argv[2] ?? 1_000_000);
 const started = Date.now();
@@ -24,6 +24,6 @@ await autocannon({ url: `${svc.url}/oauth2/introspect`, method: 'POST', headers:
 const rssAfterLoad = rssMb(svc.child.pid!);
 
 const out = { date: new Date().toISOString(), credentials, events: svc.events, rssMb: rssAtStart, tokensIssuedUnderLoad: issue.requests.total, rssAfterIssueMb: rssAfterIssue, rssAfterLoadMb: rssAfterLoad, seededAndStartedSeconds: startSeconds };
-await stop(svc.child);
+await stopLedger(svc);
 console.log(`RSS with ${credentials} credentials (${svc.events} events) in the read models: ${rssAtStart} MB just after start; ${rssAfterIssue} MB after issuing ${issue.requests.total} more tokens; ${rssAfterLoad} MB after 10 s of introspection (target <= 400); seeded, projected and started in ${startSeconds} s`);
 writeFileSync(join('bench', 'results', `memory-${out.date.slice(0, 10)}.json`), JSON.stringify(out, null, 2));

@@ -1,7 +1,7 @@
 // Profiles the service under one load (node --cpu-prof), for finding where a target is missed.
 //   node --import tsx bench/profile.ts <introspect|client_credentials|sunbird|refresh> [seconds]
 import autocannon from 'autocannon';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createClient, FORM, form, login, rotationRequests, startProcess, stop } from './harness.js';
@@ -33,6 +33,7 @@ async function main() {
   const r = await autocannon({ connections: 50, duration: Number(seconds), ...options[which]! });
   console.log(`${which}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}`);
   await stop(svc.child);
+  rmSync(dataDir, { recursive: true, force: true });
   console.log(`profile in ${profDir}`);
 }
 

@@ -6,7 +6,7 @@
 //                             BENCH_ONLY=introspect,client_credentials,sunbird,revoke,refresh,isolation,replay,append)
 //   memory: bench/memory.ts
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -172,6 +172,7 @@ async function main() {
     replayRate = median(rates);
     out.replay = { events: replayEvents, eventsPerSecond: replayRate, runs: rates };
   }
+  rmSync(svc.dataDir, { recursive: true, force: true }); // the seeded ledger, its read models and the replays: ~1 GB
 
   if (want('append')) {
     log('SQLite append throughput (synchronous=FULL): group commit against one transaction per append');
