@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { allProjections } from '../../projections/index.js';
 import type { EventStore, NewEvent } from '../../src/ledger/eventStore.js';
@@ -12,8 +10,9 @@ import { openReadModelDb } from '../../src/readmodels/readModelDb.js';
 import { replayReadModels } from '../../src/readmodels/replay.js';
 import { moduleBeside } from '../../src/workers/spawnWorker.js';
 import { dumpReadModels } from '../support/readModels.js';
+import { tempDir } from '../support/tempDirs.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'tl-replay-'));
+const dir = () => tempDir('tl-replay-');
 const meta = { actor: 'test', correlationId: 'c', causationId: 'c', schemaVersion: 1, time: '2026-01-01T00:00:00.000Z' };
 let ids = 0;
 const at = (m: number) => `2026-01-01T00:${String(m).padStart(2, '0')}:00.000Z`;

@@ -1,8 +1,6 @@
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WrongExpectedRevisionError, type RecordedEvent } from '../../src/ledger/eventStore.js';
 import { handleCommand } from '../../src/ledger/commandHandler.js';
@@ -10,8 +8,9 @@ import type { Decider } from '../../src/ledger/decider.js';
 import { NameFilter } from '../../src/ledger/sqlite/knownStreams.js';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { eventStoreContract } from './eventStoreContract.js';
+import { tempDir } from '../support/tempDirs.js';
 
-const file = () => join(mkdtempSync(join(tmpdir(), 'tl-sqlite-')), 'ledger.db');
+const file = () => join(tempDir('tl-sqlite-'), 'ledger.db');
 
 eventStoreContract('sqlite (group commit on the main thread)', async () => new SqliteEventStore(file()));
 eventStoreContract('sqlite (group commit in the writer thread)', async () => new SqliteEventStore(file(), { groupCommit: 'worker' }));

@@ -1,6 +1,4 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/ledger/sqlite/sqliteEventStore.js';
 import { kafkaBrokers } from '../support/kafka.js';
@@ -9,6 +7,7 @@ import { spawnService, type RunningService } from '../support/process.js';
 import { dumpReadModels } from '../support/readModels.js';
 import { remember, writtenFiles } from '../support/service.js';
 import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/tempDirs.js';
 
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
 const post = (svc: RunningService, path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
@@ -43,7 +42,7 @@ describe('crash safety: SIGKILL in the middle of a load of issues and revocation
 
 async function crashAndRestart(extraEnv: Record<string, string>, afterRestart?: (svc: RunningService) => Promise<void>) {
   {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tl-crash-'));
+    const dataDir = tempDir('tl-crash-');
     writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
     // A fixed issuer: the restarted process listens on another port, and tokens name their issuer.
     const env = { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'crash-admin-pw', LOG_LEVEL: 'warn', LEDGER_ISSUER: 'http://crash.test', ...extraEnv };

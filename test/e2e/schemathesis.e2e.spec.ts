@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnService } from '../support/process.js';
 import { remember, writtenFiles } from '../support/service.js';
+import { tempDir } from '../support/tempDirs.js';
 
 /** infra/test.sh installs schemathesis from PyPI into .venv; a developer may have it on PATH. */
 function schemathesisBinary(): string {
@@ -20,7 +20,7 @@ describe('schemathesis against the running service (OpenAPI document, every rout
 
   it('finds no 5xx and no response that breaks the documented schema', async () => {
     const bin = schemathesisBinary();
-    const dataDir = mkdtempSync(join(tmpdir(), 'tl-st-'));
+    const dataDir = tempDir('tl-st-');
     writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
     const svc = await spawnService({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'schemathesis-admin', LOG_LEVEL: 'warn', LEDGER_SUNBIRD_KEYS_PER_GROUP: '1' });
     try {

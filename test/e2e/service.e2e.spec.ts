@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { seedLedger } from '../../bench/seed.js';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnService } from '../support/process.js';
 import { remember, writtenFiles } from '../support/service.js';
+import { tempDir } from '../support/tempDirs.js';
 
 describe('the running service', function () {
   this.timeout(60_000);
 
   it('honours PORT and LEDGER_DATA_DIR, bootstraps the admin, and shuts down gracefully on SIGTERM', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tl-e2e-'));
+    const dataDir = tempDir('tl-e2e-');
     const svc = await spawnService({ LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' });
     writtenFiles.add(join(dataDir, 'ledger.db')).add(join(dataDir, 'readmodels.db'));
     expect(svc.output()).to.include('LEDGER_MASTER_KEY is not set');
@@ -50,7 +50,7 @@ describe('the running service', function () {
   });
 
   it('leaves V8 its own inlining budgets with LEDGER_V8_INLINING=off, and refuses to start on any value but on or off', async () => {
-    const env = { LEDGER_DATA_DIR: mkdtempSync(join(tmpdir(), 'tl-e2e-v8-')), LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' };
+    const env = { LEDGER_DATA_DIR: tempDir('tl-e2e-v8-'), LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' };
     const off = await spawnService({ ...env, LEDGER_V8_INLINING: 'off' });
     writtenFiles.add(join(env.LEDGER_DATA_DIR, 'ledger.db')).add(join(env.LEDGER_DATA_DIR, 'readmodels.db'));
     off.child.kill('SIGTERM');
@@ -63,7 +63,7 @@ describe('the running service', function () {
   });
 
   it('rebuilds empty read models over a large ledger the way replay does, with progress in the log, and only once', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'tl-e2e-rebuild-'));
+    const dataDir = tempDir('tl-e2e-rebuild-');
     const events = await seedLedger(join(dataDir, 'ledger.db'), 12_000); // 15,000 events: one credential in four revoked
     expect(events).to.equal(15_000);
     const env = { LEDGER_DATA_DIR: dataDir, LEDGER_ADMIN_PASSWORD: 'e2e-admin-password', LOG_LEVEL: 'info' };

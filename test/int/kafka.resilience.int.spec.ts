@@ -1,12 +1,10 @@
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InProcessBus } from '../../src/bus/inProcessBus.js';
 import { kafkaBrokers, startBroker, stopBroker } from '../support/kafka.js';
 import { exited, keyOf, relayCheckpoint, spawnLedger, startKafkaService, wholeLedger, type KafkaTestService } from '../support/kafkaService.js';
 import { byOffset, createTopic, eventually, holdsAll, idsPerKey, uniqueTopics, useBrokerSuite } from '../support/kafkaTopics.js';
 import { remember, startTestService } from '../support/service.js';
+import { tempDir } from '../support/tempDirs.js';
 
 const brokers = kafkaBrokers() ?? [];
 
@@ -55,7 +53,7 @@ describe('Kafka resilience: broker down at start, relay killed mid-stream', func
       this.timeout(240_000);
       const topics = uniqueTopics('kill');
       await createTopic(brokers, topics.lifecycle, 3);
-      const dataDir = mkdtempSync(join(tmpdir(), 'tl-kill-'));
+      const dataDir = tempDir('tl-kill-');
       // The ledger is filled first, with the default in-process bus: the Kafka relay starts from 0.
       const filler = await startTestService({ dataDir, bus: new InProcessBus() });
       const credentials = filler.service.services.credentials;

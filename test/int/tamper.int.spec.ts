@@ -1,12 +1,12 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventHash } from '../../src/ledger/hashChain.js';
 import { remember, startTestService } from '../support/service.js';
 import { runCli } from '../support/cli.js';
+import { tempDir } from '../support/tempDirs.js';
 
 const cli = runCli;
 
@@ -35,7 +35,7 @@ describe('tamper evidence on the SQLite ledger', function () {
 
   /** A copy of the pristine data directory, changed by `tamper`. */
   function tampered(tamper: (db: Database.Database) => void): string {
-    const dir = mkdtempSync(join(tmpdir(), 'tl-tamper-'));
+    const dir = tempDir('tl-tamper-');
     for (const f of ['ledger.db', 'master.key', 'checkpoint.json']) copyFileSync(join(pristine, f), join(dir, f));
     const db = new Database(join(dir, 'ledger.db'));
     tamper(db);

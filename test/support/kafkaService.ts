@@ -1,7 +1,6 @@
 // A test service wired to the real broker, and the real `main.ts` as a child process (for kills).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdtempSync, type WriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -11,6 +10,7 @@ import { readAllPages } from '../../src/ledger/readAllPages.js';
 import { createLogger } from '../../src/logger.js';
 import { ADMIN, startTestService, writtenFiles, type TestService } from './service.js';
 import { topicEnv, type uniqueTopics } from './kafkaTopics.js';
+import { tempDir } from './tempDirs.js';
 
 export type Topics = ReturnType<typeof uniqueTopics>;
 
@@ -32,7 +32,7 @@ export interface KafkaTestService extends TestService {
 }
 
 /** The whole service on a fresh data dir with the Kafka bus on `topics`. */
-export async function startKafkaService(brokers: string[], topics: Topics, dataDir = mkdtempSync(join(tmpdir(), 'tl-kafka-'))): Promise<KafkaTestService> {
+export async function startKafkaService(brokers: string[], topics: Topics, dataDir = tempDir('tl-kafka-')): Promise<KafkaTestService> {
   const busLog = join(dataDir, 'kafka-bus.log');
   const stream: WriteStream = createWriteStream(busLog, { flags: 'a' });
   writtenFiles.add(busLog);

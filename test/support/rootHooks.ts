@@ -3,12 +3,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { kafkaBrokers } from './kafka.js';
 import { readAllTopicMessages } from './kafkaLeakCheck.js';
 import { issuedSecrets, writtenFiles } from './service.js';
+import { removeTempDirs } from './tempDirs.js';
 
 /**
  * Runs once after the whole suite: every secret the API handed out (tokens, refresh tokens, client
  * secrets, personal tokens, entity secrets ...) must be absent, in plain text, from every ledger
  * file, read-model file (with their WAL files) and log that the test services wrote, and from every
- * message on every topic of the test Kafka broker.
+ * message on every topic of the test Kafka broker. Then, if none leaked, the temp directories
+ * the tests made are deleted (kept when a secret leaked, so that the file can be looked at).
  */
 export const mochaHooks = {
   async afterAll(this: { timeout(ms: number): void }) {
@@ -28,5 +30,7 @@ export const mochaHooks = {
     }
     console.log(`secret leak check: ${issuedSecrets.size} secrets searched in ${files.length} files and ${kafka}`);
     expect(leaks, `secrets found in plain text (${issuedSecrets.size} secrets checked)`).to.deep.equal([]);
+    const removed = removeTempDirs();
+    if (removed > 0) console.log(`deleted the ${removed} temp directories the tests made (LEDGER_TEST_KEEP_TMP=1 keeps them)`);
   },
 };

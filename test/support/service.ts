@@ -1,5 +1,4 @@
-import { mkdtempSync, createWriteStream, type WriteStream } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import supertest from 'supertest';
 import { startService, type Service } from '../../src/app/service.js';
@@ -14,6 +13,7 @@ import { EsdbEventStore } from '../../src/ledger/esdb/esdbEventStore.js';
 import { createLogger } from '../../src/logger.js';
 import { startEsdbStandIn, type EsdbStandIn } from './esdbStandIn.js';
 import { readAllPages } from '../../src/ledger/readAllPages.js';
+import { tempDir } from './tempDirs.js';
 
 export const ADMIN = { username: 'admin', password: 'admin-password-1' };
 
@@ -53,7 +53,7 @@ export function remember(...secrets: Array<string | undefined | null>): void {
 
 /** Starts the whole service on a fresh data directory, driven through its factory without a port. */
 export async function startTestService(options: TestServiceOptions = {}): Promise<TestService> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tl-test-'));
+  const dataDir = options.dataDir ?? tempDir('tl-test-');
   const config = loadConfig({
     LEDGER_DATA_DIR: dataDir,
     LEDGER_ADMIN_USERNAME: ADMIN.username,
