@@ -65,6 +65,16 @@ export interface Shape {
   body: string;
 }
 
+/** A client_credentials grant for `client`: token issue's request. */
+export function clientCredentialsRequest(url: string, client: { client_id: string; client_secret: string }): Shape {
+  return { url: `${url}/oauth2/token`, method: 'POST', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }) };
+}
+
+/** An introspection of `accessToken`, sent with that token as the bearer (an admin's may introspect). */
+export function introspectRequest(url: string, accessToken: string): Shape {
+  return { url: `${url}/oauth2/introspect`, method: 'POST', headers: { ...FORM, authorization: `Bearer ${accessToken}` }, body: form({ token: accessToken }) };
+}
+
 /**
  * Teaches bare Koa (bench/bareKoa.ts) a scenario's shape: sends `sample` to the service once, and has
  * bare Koa answer POSTs to `/<name>` with the same status, content type and body. Returns the

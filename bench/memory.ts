@@ -4,7 +4,7 @@
 import autocannon from 'autocannon';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, FORM, form, login, rssMb, startLedger, stopLedger } from './harness.js';
+import { clientCredentialsRequest, createClient, introspectRequest, login, rssMb, startLedger, stopLedger } from './harness.js';
 
 const credentials = Number(process.argv[2] ?? 1_000_000);
 const started = Date.now();
@@ -18,9 +18,9 @@ const rssAtStart = rssMb(svc.child.pid!);
 const admin = await login(svc.url, 'bench-admin-pw');
 const bearer = { authorization: `Bearer ${admin.access_token}` };
 const client = await createClient(svc.url, bearer, 'memory');
-const issue = await autocannon({ url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }), connections: 50, duration: 20 });
+const issue = await autocannon({ ...clientCredentialsRequest(svc.url, client), connections: 50, duration: 20 });
 const rssAfterIssue = rssMb(svc.child.pid!);
-await autocannon({ url: `${svc.url}/oauth2/introspect`, method: 'POST', headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }), connections: 50, duration: 10 });
+await autocannon({ ...introspectRequest(svc.url, admin.access_token), connections: 50, duration: 10 });
 const rssAfterLoad = rssMb(svc.child.pid!);
 
 const out = { date: new Date().toISOString(), credentials, events: svc.events, rssMb: rssAtStart, tokensIssuedUnderLoad: issue.requests.total, rssAfterIssueMb: rssAfterIssue, rssAfterLoadMb: rssAfterLoad, seededAndStartedSeconds: startSeconds };

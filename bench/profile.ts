@@ -4,7 +4,7 @@ import autocannon from 'autocannon';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, FORM, form, login, rotationRequests, startProcess, stop } from './harness.js';
+import { clientCredentialsRequest, createClient, FORM, introspectRequest, login, rotationRequests, startProcess, stop } from './harness.js';
 
 async function main() {
   const [which = 'introspect', seconds = '10'] = process.argv.slice(2);
@@ -20,8 +20,8 @@ async function main() {
   const families = which === 'refresh' ? await Promise.all(Array.from({ length: 50 }, adminLogin)) : [];
   const options: Record<string, autocannon.Options> = {
     health: { url: `${svc.url}/health` },
-    introspect: { url: `${svc.url}/oauth2/introspect`, method: 'POST', headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) },
-    client_credentials: { url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }) },
+    introspect: introspectRequest(svc.url, admin.access_token),
+    client_credentials: clientCredentialsRequest(svc.url, client),
     sunbird: {
       url: `${svc.url}/api-manager/v1/consumer/mobile_device/credential/register`,
       method: 'POST',

@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { createClient, FORM, form, latencyCurve, login, measure, median, rotationRequests, rssMb, shapeBaseline, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult, type RunResult, type Shape } from './harness.js';
+import { clientCredentialsRequest, createClient, FORM, form, introspectRequest, latencyCurve, login, measure, median, rotationRequests, rssMb, shapeBaseline, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult, type RunResult, type Shape } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
 import { verdicts } from './targets.js';
 
@@ -79,7 +79,7 @@ async function main() {
   const results: Record<string, LoadResult> = {};
   const curves: Record<string, CurvePoint[]> = {};
 
-  const introspectOpts = { ...opts, url: `${svc.url}/oauth2/introspect`, method: 'POST' as const, headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) };
+  const introspectOpts = { ...opts, ...introspectRequest(svc.url, admin.access_token) };
   const bareIntrospect = await shapeBaseline(koa.url, 'introspect', introspectOpts);
   /** The open-loop baseline: bare Koa in introspection's shape. */
   const bareCurveName = "bare Koa POST, introspection's shape";
@@ -90,12 +90,7 @@ async function main() {
   }
 
   const issuedTokens: string[] = [];
-  const clientCredentials: Shape = {
-    url: `${svc.url}/oauth2/token`,
-    method: 'POST',
-    headers: FORM,
-    body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }),
-  };
+  const clientCredentials = clientCredentialsRequest(svc.url, client);
   const clientCredentialsOpts: autocannon.Options = {
     ...opts,
     ...clientCredentials,

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createClient, FORM, form, login, startLedger, stopLedger, table } from './harness.js';
+import { clientCredentialsRequest, createClient, introspectRequest, login, startLedger, stopLedger, table } from './harness.js';
 import { OpenLoopClient } from './openLoop.js';
 
 const seconds = Number(process.argv[2] ?? 30);
@@ -32,8 +32,8 @@ async function heapAfterGc(): Promise<Memory> {
 const admin = await login(svc.url, 'bench-admin-pw');
 const bearer = { authorization: `Bearer ${admin.access_token}` };
 const client = await createClient(svc.url, bearer, 'soak');
-const issue = { url: `${svc.url}/oauth2/token`, method: 'POST' as const, headers: FORM, body: form({ grant_type: 'client_credentials', client_id: client.client_id, client_secret: client.client_secret }) };
-const introspect = { url: `${svc.url}/oauth2/introspect`, method: 'POST' as const, headers: { ...FORM, ...bearer }, body: form({ token: admin.access_token }) };
+const issue = clientCredentialsRequest(svc.url, client);
+const introspect = introspectRequest(svc.url, admin.access_token);
 const loop = new OpenLoopClient(svc.url);
 await loop.warm(issue);
 

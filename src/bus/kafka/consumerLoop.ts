@@ -17,7 +17,6 @@ export interface ConsumerLoopSpec {
  * is away, and builds a new consumer after a crash kafkajs will not restart itself.
  */
 export class ConsumerLoop {
-  private stopped = false;
   private consumer?: Consumer;
   /**
    * Aborted by `stop()`, for waits that must end early then. A signal and not a promise of the
@@ -34,19 +33,19 @@ export class ConsumerLoop {
   }
 
   get isStopped(): boolean {
-    return this.stopped;
+    return this.stopper.signal.aborted;
   }
 
   private async keepRunning(): Promise<void> {
     let delay = 500;
-    while (!this.stopped) {
+    while (!this.isStopped) {
       const config: ConsumerConfig = {
         groupId: this.spec.groupId(),
         allowAutoTopicCreation: false,
         // A stop waits for the fetch in flight: a short long-poll keeps shutdown quick.
         maxWaitTimeInMs: 1000,
         // kafkajs restarts a crashed consumer by itself, which must not happen once we stopped it.
-        retry: { restartOnFailure: async () => !this.stopped },
+        retry: { restartOnFailure: async () => !this.isStopped },
       };
       const consumer = this.kafka.consumer(config);
       this.consumer = consumer;
@@ -60,19 +59,19 @@ export class ConsumerLoop {
       this.stopper.signal.addEventListener('abort', endRun);
       try {
         await this.spec.prepare?.();
-        if (this.stopped) break;
+        if (this.isStopped) break;
         await consumer.connect();
-        if (this.stopped) break;
+        if (this.isStopped) break;
         await this.spec.run(consumer);
         delay = 500;
         await runEnded;
       } catch (err) {
-        if (!this.stopped) this.spec.onFailure(err);
+        if (!this.isStopped) this.spec.onFailure(err);
       } finally {
         this.stopper.signal.removeEventListener('abort', endRun);
         await consumer.disconnect().catch(() => undefined);
       }
-      if (this.stopped) break;
+      if (this.isStopped) break;
       await this.pause(delay);
       delay = Math.min(delay * 2, 10_000);
     }
@@ -84,7 +83,6 @@ export class ConsumerLoop {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
     this.stopper.abort();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.finished;
