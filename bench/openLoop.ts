@@ -15,7 +15,8 @@ export interface OpenLoopOptions {
   url: string;
   method: 'GET' | 'POST';
   headers: Record<string, string>;
-  body?: string;
+  /** The body of every request, or a function called once per request for a body of its own (a new key for each registration). */
+  body?: string | (() => string);
   ratePerSecond: number;
   seconds: number;
 }
@@ -49,7 +50,7 @@ export class OpenLoopClient {
   async warm(o: Pick<OpenLoopOptions, 'url' | 'method' | 'headers' | 'body'>): Promise<void> {
     const path = pathOf(o.url);
     await Promise.all(
-      Array.from({ length: this.connections }, () => this.pool.request({ path, method: o.method, headers: o.headers, body: o.body }).then((res) => res.body.dump())),
+      Array.from({ length: this.connections }, () => this.pool.request({ path, method: o.method, headers: o.headers, body: bodyOf(o) }).then((res) => res.body.dump())),
     );
   }
 
@@ -61,6 +62,8 @@ export class OpenLoopClient {
     return this.pool.close();
   }
 }
+
+const bodyOf = (o: Pick<OpenLoopOptions, 'body'>) => (typeof o.body === 'function' ? o.body() : o.body);
 
 const pathOf = (url: string) => {
   const target = new URL(url);
@@ -97,7 +100,7 @@ function schedule(o: OpenLoopOptions, pool: Pool, path: string): Promise<OpenLoo
       }
     };
     const send = (i: number) => {
-      pool.request({ path, method: o.method, headers: o.headers, body: o.body }).then(
+      pool.request({ path, method: o.method, headers: o.headers, body: bodyOf(o) }).then(
         async (res) => {
           await res.body.dump();
           finish(i, true, res.statusCode);

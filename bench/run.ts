@@ -73,7 +73,7 @@ async function main() {
     }
     return { ...summary(results), non2xx: results.reduce((n, r) => n + r.non2xx, 0) };
   };
-  const scenario = (name: string, options: autocannon.Options, bare: Shape, runs = RUNS) => paired(name, (i) => measure(name, options, i === 0 ? 1 : 0, svcPid), runs, bare);
+  const scenario = (name: string, options: autocannon.Options, bare: Shape) => paired(name, (i) => measure(name, options, i === 0 ? 1 : 0, svcPid), RUNS, bare);
 
   const client = await createClient(svc.url, bearer, 'bench');
   const results: Record<string, LoadResult> = {};
@@ -108,6 +108,7 @@ async function main() {
     // Each registration is of a new key; bare Koa is sent the sample's body every time.
     const bare = await shapeBaseline(koa.url, 'sunbird', { ...register, body: registration() });
     results.sunbird = await scenario('Sunbird v1 register', { ...opts, ...register, requests: [{ setupRequest: (req) => ({ ...req, body: registration() }) }] }, bare);
+    curves.sunbird = await latencyCurve('Sunbird v1 register', { ...register, body: registration }, RATES, svcPid, RUNS, DURATION);
   }
 
   let nextToken = 0;
@@ -124,12 +125,20 @@ async function main() {
   }
 
   if (want('refresh')) {
-    const families = await Promise.all(Array.from({ length: 50 }, adminLogin));
-    // Each family rotates in turn: one run, no warm-up (a warm-up would spend the families' tokens).
-    const refreshOpts: autocannon.Options = { ...opts, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) };
+    // Each connection rotates a family of its own. A run ends with rotations in flight whose answers
+    // are never read, so the next presentation of those families' tokens would be a reuse (and
+    // revoke the family): every run, and the warm-up, rotates 50 new families.
+    const rotation = async (duration: number): Promise<autocannon.Options> => {
+      const families = await Promise.all(Array.from({ length: 50 }, adminLogin));
+      return { ...opts, duration, url: `${svc.url}/oauth2/token`, method: 'POST', headers: FORM, requests: rotationRequests(families.map((f) => f.refresh_token)) };
+    };
     // The sample rotates a family of its own.
     const sample = { url: `${svc.url}/oauth2/token`, method: 'POST' as const, headers: FORM, body: form({ grant_type: 'refresh_token', refresh_token: (await adminLogin()).refresh_token }) };
-    results.refresh = await paired('refresh_token rotation', () => measure('refresh_token rotation', refreshOpts, 0, svcPid), 1, await shapeBaseline(koa.url, 'refresh', sample));
+    const name = 'refresh_token rotation';
+    results.refresh = await paired(name, async (i) => {
+      if (i === 0) await measure(`${name} (warm-up)`, await rotation(1), 0);
+      return measure(name, await rotation(DURATION), 0, svcPid);
+    }, RUNS, await shapeBaseline(koa.url, 'refresh', sample));
   }
 
   if (want('isolation')) {
@@ -143,7 +152,7 @@ async function main() {
       }
     });
     const started = Date.now();
-    results.isolated = await paired('introspect under 20 concurrent logins', () => measure('introspect under 20 concurrent logins', introspectOpts, 1, svcPid), 1, bareIntrospect);
+    results.isolated = await scenario('introspect under 20 concurrent logins', introspectOpts, bareIntrospect);
     curves.isolated = await latencyCurve('introspect under 20 concurrent logins', introspectOpts, RATES, svcPid, RUNS, DURATION);
     stopLogins = true;
     await Promise.all(loginLoops);
