@@ -13,6 +13,8 @@ export interface LoadResult {
   reqPerSec: number;
   /** CPU time the server process spent per request (user + system), in µs: steadier than req/s on a noisy machine. */
   cpuUsPerRequest?: number;
+  /** The share of the machine's CPU time the hypervisor took for other guests during the run (%). */
+  stealPercent?: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -121,6 +123,40 @@ function cpuMeter(pid: number | undefined): (requests: number) => number | undef
   return (requests) => (pid ? ((cpuTicks(pid) - before) * TICK_US) / Math.max(requests, 1) : undefined);
 }
 
+/**
+ * The machine's CPU time so far, all cores, and the part of it the hypervisor gave to other guests
+ * (steal), from /proc/stat's text: its first line's user, nice, system, idle, iowait, irq, softirq
+ * and steal (guest time is already counted in user and nice).
+ */
+export function procStatTicks(text: string): { total: number; steal: number } | undefined {
+  const [label, ...fields] = text.split('\n', 1)[0]!.trim().split(/\s+/);
+  const f = fields.slice(0, 8).map(Number);
+  return label === 'cpu' && f.length === 8 && f.every(Number.isFinite) ? { total: f.reduce((a, b) => a + b, 0), steal: f[7]! } : undefined;
+}
+
+function machineTicks(): { total: number; steal: number } | undefined {
+  try {
+    return procStatTicks(readFileSync('/proc/stat', 'utf8'));
+  } catch {
+    return undefined; // not Linux
+  }
+}
+
+/**
+ * Starts counting steal time; the function returned gives the share of the machine's CPU time (%,
+ * one decimal) stolen since then. This VM's speed drifts by tens of percent; steal shows one cause
+ * of it, the host running other guests on our vCPUs' time. It does not show the others (a shared
+ * physical core, a lower clock): bare Koa's CPU per request, measured beside every scenario, does.
+ */
+export function stealMeter(): () => number | undefined {
+  const before = machineTicks();
+  return () => {
+    const after = machineTicks();
+    if (!before || !after || after.total <= before.total) return undefined;
+    return Math.round(((after.steal - before.steal) / (after.total - before.total)) * 1000) / 10;
+  };
+}
+
 export { median };
 
 /**
@@ -130,24 +166,30 @@ export { median };
 export async function measure(name: string, options: autocannon.Options, warmupSeconds = 1, serverPid?: number): Promise<RunResult> {
   if (warmupSeconds > 0) await autocannon({ connections: 50, ...options, duration: warmupSeconds });
   const cpuPerRequest = cpuMeter(serverPid);
+  const steal = stealMeter();
   const r = await autocannon({ connections: 50, duration: 5, ...options });
   const us = cpuPerRequest(r.requests.total);
+  const stolen = steal();
   const out = {
     name,
     reqPerSec: Math.round(r.requests.average),
     ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}),
+    ...(stolen !== undefined ? { stealPercent: stolen } : {}),
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
   };
   const cpuNote = out.cpuUsPerRequest !== undefined ? `, server CPU ${out.cpuUsPerRequest} µs/request` : '';
-  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
+  const stealNote = stolen !== undefined ? `, steal ${stolen}%` : '';
+  process.stderr.write(`  ${name}: ${out.reqPerSec} req/s${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}${stealNote}\n`);
   return out;
 }
 
 export interface CurvePoint extends OpenLoopResult {
   /** The server's CPU per request at this rate, in µs: a server that wakes for every request pays more per request than a saturated one. */
   cpuUsPerRequest?: number;
+  /** The share of the machine's CPU time stolen by the hypervisor during the run (%). */
+  stealPercent?: number;
   /** The p99 of each run; `p99` (and the rest) are those of the run with the median p99. */
   p99Runs: number[];
 }
@@ -176,13 +218,15 @@ async function curvePoint(name: string, client: OpenLoopClient, options: Pick<Op
   const results: CurvePoint[] = [];
   for (let i = 0; i < runs; i++) {
     const cpuPerRequest = cpuMeter(serverPid);
+    const steal = stealMeter();
     const point = await client.run({ ...options, ratePerSecond, seconds });
     const us = cpuPerRequest(ratePerSecond * seconds);
-    results.push({ ...point, ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), p99Runs: [] });
+    const stolen = steal();
+    results.push({ ...point, ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), ...(stolen !== undefined ? { stealPercent: stolen } : {}), p99Runs: [] });
   }
   const p99Runs = results.map((r) => r.p99);
   const mid = { ...results.find((r) => r.p99 === median(p99Runs))!, p99Runs };
-  process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p99 ${p99Runs.join(' / ')} ms; median run: p50 ${mid.p50} ms, p99.9 ${mid.p999} ms (achieved ${mid.achievedPerSecond}/s, non-2xx ${mid.non2xx}, errors ${mid.errors}, server CPU ${mid.cpuUsPerRequest ?? '-'} µs/request)\n`);
+  process.stderr.write(`  ${name} at ${ratePerSecond}/s offered: p99 ${p99Runs.join(' / ')} ms; median run: p50 ${mid.p50} ms, p99.9 ${mid.p999} ms (achieved ${mid.achievedPerSecond}/s, non-2xx ${mid.non2xx}, errors ${mid.errors}, server CPU ${mid.cpuUsPerRequest ?? '-'} µs/request, steal ${results.map((r) => r.stealPercent ?? '-').join(' / ')}%)\n`);
   return mid;
 }
 

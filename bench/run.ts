@@ -10,7 +10,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { clientCredentialsRequest, createClient, FORM, form, introspectRequest, latencyCurve, login, measure, median, rotationRequests, rssMb, shapeBaseline, startLedger, startProcess, stop, table, type CurvePoint, type LoadResult, type RunResult, type Shape } from './harness.js';
+import { clientCredentialsRequest, createClient, FORM, form, introspectRequest, latencyCurve, login, measure, median, rotationRequests, rssMb, shapeBaseline, startLedger, startProcess, stealMeter, stop, table, type CurvePoint, type LoadResult, type RunResult, type Shape } from './harness.js';
 import { appendThroughput } from './appendThroughput.js';
 import { verdicts } from './targets.js';
 
@@ -34,6 +34,7 @@ async function main() {
   const build = spawnSync('npm', ['run', 'build'], { stdio: 'inherit' });
   if (build.status !== 0) throw new Error('build failed');
   const opts = { duration: DURATION };
+  const steal = stealMeter();
   const out: Record<string, unknown> = { date: new Date().toISOString(), machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGb: Math.round(totalmem() / 2 ** 30), node: process.version }, credentials: CREDENTIALS, runs: RUNS, rates: RATES };
 
   // The baseline stays up for the whole run. The machine's speed drifts by tens of percent within
@@ -205,6 +206,7 @@ async function main() {
       // Little's law: a closed loop's mean latency is its connections over its throughput.
       'mean ms, 50 / req/s': Math.round((50_000 / r.reqPerSec) * 10) / 10,
       'non-2xx': r.non2xx,
+      'steal %': r.stealPercent ?? '-',
       target,
     };
   };
@@ -225,6 +227,7 @@ async function main() {
     'server CPU µs/req': points.map((p) => p.cpuUsPerRequest ?? '-').join(' / '),
   }));
   const judged = verdicts({ results, ratios, curves, bare, replayEventsPerSecond: want('replay') ? replayRate : undefined });
+  out.stealPercent = steal();
   Object.assign(out, { bareByScenario: bare, bareGet, ...results, ratiosToPairedBare: ratios, curves, targets: judged });
   const file = join('bench', 'results', `${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, JSON.stringify(out, null, 2));
@@ -236,7 +239,7 @@ async function main() {
   console.log(`RSS after the load: ${out.rssAfterLoadMb} MB${out.isolationLoginsPerSecond !== undefined ? `; ${out.isolationLoginsPerSecond} password logins/s during the isolation run` : ''}`);
   console.log(`targets: ${judged.filter((v) => v.met).length} of ${judged.length} met`);
   for (const v of judged) console.log(`  ${v.met ? 'met   ' : 'MISSED'}  ${v.target}: ${v.figure}`);
-  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}; 50 connections; median of ${RUNS} runs of ${DURATION} s after a 1 s warm-up; open loop: at each rate a 1 s warm-up, then the run with the median p99 of ${RUNS} of ${DURATION} s, latency from when each request was due; written to ${file}`);
+  console.log(`machine: ${cpus().length} x ${cpus()[0]?.model}, ${out.stealPercent ?? '-'}% of its CPU time stolen by the hypervisor over the run; 50 connections; median of ${RUNS} runs of ${DURATION} s after a 1 s warm-up; open loop: at each rate a 1 s warm-up, then the run with the median p99 of ${RUNS} of ${DURATION} s, latency from when each request was due; written to ${file}`);
 }
 
 main().catch((err) => {
