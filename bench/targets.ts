@@ -65,9 +65,13 @@ export function verdicts(run: RunFigures): Verdict[] {
       }
       const rates = curve.map((p) => `${p.p99} ms at ${p.offeredPerSecond}/s`).join(', ');
       const all = upTo === Math.max(...curve.map((p) => p.offeredPerSecond));
+      // The baseline's own curve, at the same rates, says how much of a miss the machine itself made.
+      const bareCurve = run.curves.bare;
+      const bareAt = (rate: number) => bareCurve?.find((p) => p.offeredPerSecond === rate)?.p99 ?? '-';
+      const bareNote = bareCurve?.length ? `; bare Koa's own, introspection's shape: ${curve.map((p) => bareAt(p.offeredPerSecond)).join(' / ')} ms` : '';
       out.push({
         target: `${t.label} p99 <= ${t.p99} ms, open loop`,
-        figure: `${upTo === undefined ? 'at no rate' : `up to ${upTo}/s`} (${rates})`,
+        figure: `${upTo === undefined ? 'at no rate' : `up to ${upTo}/s`} (${rates}${bareNote})`,
         met: all,
       });
     }
