@@ -1,4 +1,5 @@
 import { assertNever, type DomainEvent } from '../ledger/decider.js';
+import { RotatedHashes } from './rotatedHashes.js';
 
 /** Kinds of credential the native API issues; families add their own kinds. */
 export type CredentialKind = string;
@@ -42,7 +43,7 @@ export type CredentialState =
       /** Refresh tokens: hashes that may be presented now. */
       current: string[];
       /** Refresh tokens: hashes already rotated out, with the time they were rotated. */
-      rotated: Record<string, string>;
+      rotated: RotatedHashes;
     }
   | { status: 'revoked'; credential: Credential; revokedAt: string; reason: string };
 
@@ -52,13 +53,13 @@ export function evolveCredential(state: CredentialState, event: CredentialEvent)
   switch (event.type) {
     case 'CredentialIssued': {
       const { tokenHash, ...credential } = event.data;
-      return { status: 'active', credential, current: tokenHash ? [tokenHash] : [], rotated: {} };
+      return { status: 'active', credential, current: tokenHash ? [tokenHash] : [], rotated: RotatedHashes.none };
     }
     case 'RefreshTokenRotated': {
       if (state.status !== 'active') return state;
       const { fromHash, toHash, rotatedAt, expiresAt, withinGrace } = event.data;
       const current = withinGrace ? [...state.current, toHash] : [...state.current.filter((h) => h !== fromHash), toHash];
-      const rotated = withinGrace ? state.rotated : { ...state.rotated, [fromHash]: rotatedAt };
+      const rotated = withinGrace ? state.rotated : state.rotated.with(fromHash, rotatedAt);
       return { ...state, current, rotated, credential: { ...state.credential, expiresAt } };
     }
     case 'RefreshTokenReuseDetected':

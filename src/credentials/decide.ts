@@ -54,7 +54,7 @@ export function decideCredential(command: CredentialCommand, state: CredentialSt
         },
       });
       if (state.current.includes(command.presentedHash)) return [rotation(false)];
-      const rotatedAt = state.rotated[command.presentedHash];
+      const rotatedAt = state.rotated.get(command.presentedHash);
       if (rotatedAt === undefined) throw new InvalidGrant();
       // A lost response or a second tab: within the grace period, hand out another pair in the family.
       if (now.getTime() - Date.parse(rotatedAt) <= command.graceSeconds * 1000) return [rotation(true)];
