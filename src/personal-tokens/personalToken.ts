@@ -1,3 +1,4 @@
+import { withEntry } from '../dictionary.js';
 import { assertNever, type DomainEvent } from '../ledger/decider.js';
 
 export const PERSONAL_TOKEN_KIND = 'personal_token';
@@ -55,12 +56,12 @@ export function evolvePersonalTokens(state: PersonalTokensState, event: Personal
   switch (event.type) {
     case 'PersonalTokenCreated': {
       const { credentialId, name, expiration, issuedAt, expiresAt } = event.data;
-      return { tokens: { ...state.tokens, [credentialId]: { status: 'active', credentialId, name, expiration, issuedAt, expiresAt } } };
+      return { tokens: withEntry(state.tokens, credentialId, { status: 'active', credentialId, name, expiration, issuedAt, expiresAt }) };
     }
     case 'PersonalTokenRevoked': {
       const token = state.tokens[event.data.credentialId];
       if (!token || token.status === 'revoked') return state;
-      return { tokens: { ...state.tokens, [token.credentialId]: { ...token, status: 'revoked', revokedAt: event.data.revokedAt } } };
+      return { tokens: withEntry(state.tokens, token.credentialId, { ...token, status: 'revoked', revokedAt: event.data.revokedAt }) };
     }
     default:
       return assertNever(event);

@@ -1,3 +1,4 @@
+import { withEntry } from '../dictionary.js';
 import { assertNever, type DomainEvent } from '../ledger/decider.js';
 
 /** Sunbird v1 tokens are HS256 with the consumer's own secret; v2 tokens are RS256 with a key of the consumer type's group. */
@@ -88,15 +89,15 @@ export function evolveConsumer(state: ConsumerState, event: ConsumerCredentialEv
         ...base,
         secretSealed: base.secretSealed ?? d.secretSealed,
         lastIat: Math.max(base.lastIat, d.iat),
-        credentials: { ...base.credentials, [d.credentialId]: entry },
-        byTokenHash: { ...base.byTokenHash, [d.tokenHash]: d.credentialId },
+        credentials: withEntry(base.credentials, d.credentialId, entry),
+        byTokenHash: withEntry(base.byTokenHash, d.tokenHash, d.credentialId),
       };
     }
     case 'CredentialRevoked': {
       if (state.status !== 'registered') return state;
       const entry = state.credentials[event.data.credentialId];
       if (!entry) return state;
-      return { ...state, credentials: { ...state.credentials, [entry.credentialId]: { ...entry, status: 'revoked' } } };
+      return { ...state, credentials: withEntry(state.credentials, entry.credentialId, { ...entry, status: 'revoked' }) };
     }
     default:
       return assertNever(event);
