@@ -1,9 +1,9 @@
 import type { Deps } from '../app/deps.js';
 import { mintToken, parseToken, sha256Hex } from '../crypto/secrets.js';
 import type { Principal } from '../http/auth.js';
-import { foldEvents, handleCommand, type CommandContext } from '../ledger/commandHandler.js';
+import { handleCommand, loadStream, type CommandContext } from '../ledger/commandHandler.js';
 import { credentialStream, credentialDecider, InvalidGrant, type CredentialCommand } from './decide.js';
-import { evolveCredential, initialCredentialState, type CredentialIssuedData } from './credential.js';
+import { initialCredentialState, type CredentialIssuedData } from './credential.js';
 import { CredentialReader, type CredentialRow } from './credentialReader.js';
 import { signJwt, VerifiedJwtCache } from './jwt.js';
 import { timeOrderedId } from '../ids.js';
@@ -208,8 +208,8 @@ export class CredentialService {
     }
     const familyId = parseToken(REFRESH_PREFIX, token);
     if (!familyId) return this.introspectFamilyToken(token);
-    const events = await this.deps.store.readStream(credentialStream(familyId));
-    const state = foldEvents({ initialState: initialCredentialState, evolve: evolveCredential }, events);
+    // The family's state as rotations keep it (StreamStates): only what was appended since is read.
+    const { state } = await loadStream(this.deps.store, credentialStream(familyId), credentialDecider, this.deps.states);
     if (state.status !== 'active' || !state.current.includes(sha256Hex(token))) return { active: false };
     const c = state.credential;
     if (c.expiresAt && Date.parse(c.expiresAt) <= this.deps.clock.now().getTime()) return { active: false };

@@ -104,6 +104,21 @@ describe('native API: OAuth2 token, revoke, introspect, JWKS, metadata', () => {
       expect((await refresh(res.body.refresh_token)).status).to.equal(200);
     });
 
+    it('introspection follows a family as it rotates: each answer is of the family as it is now', async () => {
+      // Introspection reads the family from the state rotations keep, and only what was appended since.
+      const first = await login();
+      expect((await introspect(first.refresh_token)).body).to.include({ active: true });
+      const second = (await refresh(first.refresh_token)).body.refresh_token as string;
+      expect((await introspect(first.refresh_token)).body).to.deep.equal({ active: false });
+      expect((await introspect(second)).body).to.include({ active: true });
+      const third = (await refresh(second)).body.refresh_token as string;
+      expect((await introspect(second)).body).to.deep.equal({ active: false });
+      expect((await introspect(third)).body).to.include({ active: true });
+      const revoked = await t.http.post('/oauth2/revoke').type('form').send({ token: third });
+      expect(revoked.status).to.equal(200);
+      expect((await introspect(third)).body).to.deep.equal({ active: false });
+    });
+
     it('re-use within the grace period returns a fresh pair and revokes nothing', async () => {
       const first = await login();
       const a = await refresh(first.refresh_token);
