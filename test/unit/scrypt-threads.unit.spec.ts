@@ -9,10 +9,19 @@ import { itIsAnOnOffVariable } from '../support/config.js';
 
 const PARAMS = { N: 1024, r: 8, p: 1 };
 
-const statOf = (tid: string | number) => readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-/** The nice value (field 19 of /proc/.../stat) of one of this process's threads. */
+/** The fields of a thread's /proc/.../stat after its name; none for a thread that has ended since it was listed. */
+const statOf = (tid: string | number): string[] => {
+  try {
+    return readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  } catch (error) {
+    // Threads of other work (a worker another test closed, V8's own) may end between the listing and the read.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ESRCH') return [];
+    throw error;
+  }
+};
+/** The nice value (field 19 of /proc/.../stat) of one of this process's threads; NaN once it has ended. */
 const threadNice = (tid: string | number) => Number(statOf(tid)[16]);
-/** The scheduling policy (field 41): 0 SCHED_OTHER, 5 SCHED_IDLE. */
+/** The scheduling policy (field 41): 0 SCHED_OTHER, 5 SCHED_IDLE; NaN once it has ended. */
 const threadPolicy = (tid: string | number) => Number(statOf(tid)[38]);
 const threadsAt = (nice: number) => readdirSync('/proc/self/task').filter((tid) => threadNice(tid) === nice).length;
 
