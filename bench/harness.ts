@@ -104,7 +104,7 @@ export function stop(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Stops a service `startLedger` started and deletes its data directory (a seeded ledger is 0.3-1.3 GB). */
+/** Stops a service and deletes its data directory (a seeded ledger is 0.3-1.3 GB). */
 export async function stopLedger(svc: { child: ChildProcess; dataDir: string }): Promise<void> {
   await stop(svc.child);
   rmSync(svc.dataDir, { recursive: true, force: true });
@@ -157,6 +157,17 @@ export function stealMeter(): () => number | undefined {
   };
 }
 
+/** Meters one run: the function returned gives the server's CPU per request and the steal since the call. */
+function runMeter(pid: number | undefined): (requests: number) => { cpuUsPerRequest?: number; stealPercent?: number } {
+  const cpuPerRequest = cpuMeter(pid);
+  const steal = stealMeter();
+  return (requests) => {
+    const us = cpuPerRequest(requests);
+    const stolen = steal();
+    return { ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), ...(stolen !== undefined ? { stealPercent: stolen } : {}) };
+  };
+}
+
 export { median };
 
 /**
@@ -165,22 +176,18 @@ export { median };
  */
 export async function measure(name: string, options: autocannon.Options, warmupSeconds = 1, serverPid?: number): Promise<RunResult> {
   if (warmupSeconds > 0) await autocannon({ connections: 50, ...options, duration: warmupSeconds });
-  const cpuPerRequest = cpuMeter(serverPid);
-  const steal = stealMeter();
+  const meter = runMeter(serverPid);
   const r = await autocannon({ connections: 50, duration: 5, ...options });
-  const us = cpuPerRequest(r.requests.total);
-  const stolen = steal();
-  const out = {
+  const out: RunResult = {
     name,
     reqPerSec: Math.round(r.requests.average),
-    ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}),
-    ...(stolen !== undefined ? { stealPercent: stolen } : {}),
+    ...meter(r.requests.total),
     p50: r.latency.p50,
     p99: r.latency.p99,
     non2xx: r.non2xx,
   };
   const cpuNote = out.cpuUsPerRequest !== undefined ? `, server CPU ${out.cpuUsPerRequest} µs/request` : '';
-  const stealNote = stolen !== undefined ? `, steal ${stolen}%` : '';
+  const stealNote = out.stealPercent !== undefined ? `, steal ${out.stealPercent}%` : '';
   process.stderr.write(`  ${name}: ${out.reqPerSec} req/s${cpuNote}, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}${stealNote}\n`);
   return out;
 }
@@ -217,12 +224,9 @@ async function curvePoint(name: string, client: OpenLoopClient, options: Pick<Op
   await client.run({ ...options, ratePerSecond, seconds: 1 });
   const results: CurvePoint[] = [];
   for (let i = 0; i < runs; i++) {
-    const cpuPerRequest = cpuMeter(serverPid);
-    const steal = stealMeter();
+    const meter = runMeter(serverPid);
     const point = await client.run({ ...options, ratePerSecond, seconds });
-    const us = cpuPerRequest(ratePerSecond * seconds);
-    const stolen = steal();
-    results.push({ ...point, ...(us !== undefined ? { cpuUsPerRequest: Math.round(us) } : {}), ...(stolen !== undefined ? { stealPercent: stolen } : {}), p99Runs: [] });
+    results.push({ ...point, ...meter(ratePerSecond * seconds), p99Runs: [] });
   }
   const p99Runs = results.map((r) => r.p99);
   const mid = { ...results.find((r) => r.p99 === median(p99Runs))!, p99Runs };

@@ -1,10 +1,10 @@
 // Profiles the service under one load (node --cpu-prof), for finding where a target is missed.
 //   node --import tsx bench/profile.ts <introspect|client_credentials|sunbird|refresh> [seconds]
 import autocannon from 'autocannon';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { clientCredentialsRequest, createClient, FORM, introspectRequest, login, rotationRequests, startProcess, stop } from './harness.js';
+import { clientCredentialsRequest, createClient, FORM, introspectRequest, login, rotationRequests, startProcess, stopLedger } from './harness.js';
 
 async function main() {
   const [which = 'introspect', seconds = '10'] = process.argv.slice(2);
@@ -32,8 +32,7 @@ async function main() {
   };
   const r = await autocannon({ connections: 50, duration: Number(seconds), ...options[which]! });
   console.log(`${which}: ${Math.round(r.requests.average)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}`);
-  await stop(svc.child);
-  rmSync(dataDir, { recursive: true, force: true });
+  await stopLedger({ child: svc.child, dataDir });
   console.log(`profile in ${profDir}`);
 }
 
