@@ -30,6 +30,8 @@ export interface Config {
   kdfSchedIdle: boolean;
   /** Whether this instance relays the ledger to the bus (`LEDGER_RELAY=off` on all but one instance at scale). */
   relayEnabled: boolean;
+  /** How long the relay may hold its checkpoint back, in ms (`LEDGER_RELAY_CHECKPOINT_MS`; default 100; 0: after every batch). */
+  relayCheckpointMs: number;
   /** Whether TurboFan's inlining budgets are raised at start (`LEDGER_V8_INLINING`, on/off; default on): see src/v8Tuning.ts. */
   v8Inlining: boolean;
 }
@@ -71,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: int(env.LEDGER_BODY_LIMIT_BYTES, 64 * 1024, 'LEDGER_BODY_LIMIT_BYTES'),
     relayEnabled: (env.LEDGER_RELAY ?? 'on') !== 'off',
+    relayCheckpointMs: int(env.LEDGER_RELAY_CHECKPOINT_MS, 100, 'LEDGER_RELAY_CHECKPOINT_MS'),
     kdfConcurrency: Math.max(1, int(env.LEDGER_KDF_CONCURRENCY, availableParallelism() - 1, 'LEDGER_KDF_CONCURRENCY')),
     kdfNice: niceValue(env.LEDGER_KDF_NICE),
     kdfSchedIdle: onOff(env.LEDGER_KDF_SCHED_IDLE, true, 'LEDGER_KDF_SCHED_IDLE'),

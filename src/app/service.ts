@@ -60,7 +60,7 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
   runner.init();
   await rebuildIfEmpty(store, db, runner, logger);
   const keys = new KeyRing(store, box, clock);
-  const relay = new LifecycleRelay(store, bus, db, { topics: config.topics, source: config.issuer, logger });
+  const relay = new LifecycleRelay(store, bus, db, { topics: config.topics, source: config.issuer, logger, checkpointMs: config.relayCheckpointMs });
   const deps: Deps = { config, store, bus, relay, db, runner, keys, box, clock, logger, validateEvent: eventValidator(), states: new StreamStates() };
   const system = { actor: 'system', correlationId: `startup-${process.pid}`, time: clock.now().toISOString() };
 

@@ -54,14 +54,29 @@ export function toMessages(event: RecordedEvent, topics: TopicNames, source: str
   return out;
 }
 
+/** The most events the relay publishes at once. */
+export const RELAY_BATCH = 500;
+/** A checkpoint is written once this many acknowledged events wait for one, whatever the time. */
+export const CHECKPOINT_EVERY_EVENTS = 500;
+
 /**
  * Follows `$all` from a stored checkpoint and publishes lifecycle events at least once. The
  * checkpoint moves only after the bus acknowledged, so a restart resumes without loss; nothing
  * is published inside an HTTP request, so there are no dual writes.
+ *
+ * The checkpoint is a write of its own to the read-model db. Under live load a batch is a few
+ * events, so it is written at most every `checkpointMs`, or as soon as `CHECKPOINT_EVERY_EVENTS`
+ * acknowledged events wait for it, and on stop. A crash then republishes fewer than
+ * `CHECKPOINT_EVERY_EVENTS` + `RELAY_BATCH` events: the duplicates at-least-once allows, which consumers drop
+ * by the message id. `checkpointMs: 0` writes it after every batch.
  */
 export class LifecycleRelay {
   private subscription?: Subscription;
   private stopped = false;
+  private saveCheckpoint?: () => void;
+  private checkpointTimer?: NodeJS.Timeout;
+  /** Acknowledged events the stored checkpoint is behind. */
+  private unsaved = 0;
   /** Last position the bus acknowledged. */
   published = 0n;
   lastError?: string;
@@ -70,7 +85,7 @@ export class LifecycleRelay {
     private readonly store: EventStore,
     private readonly bus: LifecycleBus,
     private readonly db: ReadModelDb,
-    private readonly options: { topics: TopicNames; source: string; logger: Logger; name?: string; retryMs?: number },
+    private readonly options: { topics: TopicNames; source: string; logger: Logger; name?: string; retryMs?: number; checkpointMs?: number },
   ) {
     db.exec('CREATE TABLE IF NOT EXISTS relay_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
   }
@@ -85,11 +100,20 @@ export class LifecycleRelay {
       | undefined;
     this.published = row?.position ?? 0n;
     const save = this.db.prepare('INSERT OR REPLACE INTO relay_checkpoints (name, position) VALUES (?, ?)');
-    this.subscription = this.store.subscribeToAll({ after: this.published, maxBatch: 500 }, async (events) => {
+    this.saveCheckpoint = () => {
+      clearTimeout(this.checkpointTimer);
+      this.checkpointTimer = undefined;
+      this.unsaved = 0;
+      save.run(this.name, this.published);
+    };
+    const checkpointMs = this.options.checkpointMs ?? 0;
+    this.subscription = this.store.subscribeToAll({ after: this.published, maxBatch: RELAY_BATCH }, async (events) => {
       const messages = events.flatMap((e) => toMessages(e, this.options.topics, this.options.source));
       await this.publishUntilAcknowledged(messages);
       this.published = events[events.length - 1]!.position;
-      save.run(this.name, this.published);
+      this.unsaved += events.length;
+      if (checkpointMs === 0 || this.unsaved >= CHECKPOINT_EVERY_EVENTS) this.saveCheckpoint!();
+      else this.checkpointTimer ??= setTimeout(this.saveCheckpoint!, checkpointMs).unref();
     });
     this.subscription.done.catch((err) => this.options.logger.error(errorFields(err), 'lifecycle relay stopped'));
     return this.subscription;
@@ -116,5 +140,6 @@ export class LifecycleRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.subscription?.close();
+    if (this.unsaved > 0) this.saveCheckpoint!();
   }
 }
