@@ -26,6 +26,17 @@ async function relayOf(checkpointMs: number) {
   return { store, relay, db, seen };
 }
 
+/** Runs `body` on a fresh relay, then stops it and closes its db whatever happened. */
+async function withRelay(checkpointMs: number, body: (r: Awaited<ReturnType<typeof relayOf>>) => Promise<void>) {
+  const r = await relayOf(checkpointMs);
+  try {
+    await body(r);
+  } finally {
+    await r.relay.stop();
+    r.db.close();
+  }
+}
+
 const stored = (db: ReadModelDb) =>
   Number((db.prepare("SELECT position FROM relay_checkpoints WHERE name = 'relay:in-process'").get() as { position: number } | undefined)?.position ?? 0);
 
@@ -38,20 +49,15 @@ async function until(check: () => boolean, what: string) {
 }
 
 describe('LifecycleRelay: its checkpoint', () => {
-  it('is held back under live load, then written once its interval has passed', async () => {
-    const { store, relay, db } = await relayOf(150);
-    try {
+  it('is held back under live load, then written once its interval has passed', () =>
+    withRelay(150, async ({ store, relay, db }) => {
       for (let i = 0; i < 5; i++) {
         await store.append(`s-${i}`, [event()], 'no_stream');
         await until(() => relay.published === BigInt(i + 1), `event ${i + 1} to be published`);
       }
       expect(stored(db), 'written after each small batch').to.equal(0);
       await until(() => stored(db) === 5, 'the timed checkpoint');
-    } finally {
-      await relay.stop();
-      db.close();
-    }
-  });
+    }));
 
   it('is written by stop() when it is behind, so a graceful restart republishes nothing', async () => {
     const { store, relay, db } = await relayOf(3_600_000);
@@ -63,31 +69,21 @@ describe('LifecycleRelay: its checkpoint', () => {
     db.close();
   });
 
-  it(`is written at once when ${CHECKPOINT_EVERY_EVENTS} acknowledged events wait for it, whatever the interval`, async () => {
-    const { store, relay, db, seen } = await relayOf(3_600_000);
-    try {
+  it(`is written at once when ${CHECKPOINT_EVERY_EVENTS} acknowledged events wait for it, whatever the interval`, () =>
+    withRelay(3_600_000, async ({ store, relay, db, seen }) => {
       await store.append('big', Array.from({ length: CHECKPOINT_EVERY_EVENTS + 20 }, event), 'no_stream');
       await until(() => relay.published === BigInt(CHECKPOINT_EVERY_EVENTS + 20), 'every event to be published');
       expect(stored(db)).to.equal(CHECKPOINT_EVERY_EVENTS);
       expect(seen).to.have.length(CHECKPOINT_EVERY_EVENTS + 20);
-    } finally {
-      await relay.stop();
-      db.close();
-    }
-  });
+    }));
 
-  it('is written after every batch with checkpointMs 0', async () => {
-    const { store, relay, db } = await relayOf(0);
-    try {
+  it('is written after every batch with checkpointMs 0', () =>
+    withRelay(0, async ({ store, db }) => {
       await store.append('s', [event()], 'no_stream');
       await until(() => stored(db) === 1, 'the first checkpoint');
       await store.append('t', [event()], 'no_stream');
       await until(() => stored(db) === 2, 'the second checkpoint');
-    } finally {
-      await relay.stop();
-      db.close();
-    }
-  });
+    }));
 
   it('resumes from the stored checkpoint', async () => {
     const { store, relay, db } = await relayOf(0);
