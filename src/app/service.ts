@@ -60,7 +60,14 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
   runner.init();
   await rebuildIfEmpty(store, db, runner, logger);
   const keys = new KeyRing(store, box, clock);
-  const relay = new LifecycleRelay(store, bus, db, { topics: config.topics, source: config.issuer, logger, checkpointMs: config.relayCheckpointMs });
+  const relay = new LifecycleRelay(store, bus, db, {
+    topics: config.topics,
+    source: config.issuer,
+    logger,
+    checkpointMs: config.relayCheckpointMs,
+    // The in-process bus feeds this process alone: with a ledger other instances share, its position is this instance's.
+    checkpointIn: bus.kind === 'in-process' && store.kind !== 'sqlite' ? 'read-models' : 'ledger',
+  });
   const deps: Deps = { config, store, bus, relay, db, runner, keys, box, clock, logger, validateEvent: eventValidator(), states: new StreamStates() };
   const system = { actor: 'system', correlationId: `startup-${process.pid}`, time: clock.now().toISOString() };
 
@@ -81,7 +88,7 @@ export async function startService(config: Config, adapters: ServiceAdapters): P
 
   const app = await createApp(deps, services, adapters.modules ?? allModules);
   // After the modules have subscribed to the bus, so that none misses an event.
-  if (config.relayEnabled) relay.start();
+  if (config.relayEnabled) await relay.start();
   else logger.info('LEDGER_RELAY=off: this instance does not publish the ledger to the bus');
   return {
     app,

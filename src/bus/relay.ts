@@ -64,17 +64,25 @@ export const CHECKPOINT_EVERY_EVENTS = 500;
  * checkpoint moves only after the bus acknowledged, so a restart resumes without loss; nothing
  * is published inside an HTTP request, so there are no dual writes.
  *
- * The checkpoint is a write of its own to the read-model db. Under live load a batch is a few
- * events, so it is written at most every `checkpointMs`, or as soon as `CHECKPOINT_EVERY_EVENTS`
- * acknowledged events wait for it, and on stop. A crash then republishes fewer than
- * `CHECKPOINT_EVERY_EVENTS` + `RELAY_BATCH` events: the duplicates at-least-once allows, which consumers drop
- * by the message id. `checkpointMs: 0` writes it after every batch.
+ * Where the checkpoint is kept (`checkpointIn`) follows whose position it is. Kafka is shared by
+ * every instance, so its position is kept with the ledger (`EventStore.saveCheckpoint`): a rebuilt
+ * read-model file, or a new instance, resumes where the relay was. The in-process bus feeds this
+ * process alone, so with a ledger other instances share (EventStoreDB) its position is this
+ * instance's, kept with its own read models.
+ *
+ * Under live load a batch is a few events, so the checkpoint is written at most every
+ * `checkpointMs`, or as soon as `CHECKPOINT_EVERY_EVENTS` acknowledged events wait for it, and on
+ * stop. A crash then republishes fewer than `CHECKPOINT_EVERY_EVENTS` + `RELAY_BATCH` events: the
+ * duplicates at-least-once allows, which consumers drop by the message id. `checkpointMs: 0`
+ * writes it after every batch.
  */
 export class LifecycleRelay {
   private subscription?: Subscription;
   private stopped = false;
-  private saveCheckpoint?: () => void;
+  private checkpointMs = 0;
   private checkpointTimer?: NodeJS.Timeout;
+  /** The checkpoint's saves run one after another. */
+  private saving: Promise<void> = Promise.resolve();
   /** Acknowledged events the stored checkpoint is behind. */
   private unsaved = 0;
   /** Last position the bus acknowledged. */
@@ -85,38 +93,75 @@ export class LifecycleRelay {
     private readonly store: EventStore,
     private readonly bus: LifecycleBus,
     private readonly db: ReadModelDb,
-    private readonly options: { topics: TopicNames; source: string; logger: Logger; name?: string; retryMs?: number; checkpointMs?: number },
+    private readonly options: {
+      topics: TopicNames;
+      source: string;
+      logger: Logger;
+      name?: string;
+      retryMs?: number;
+      checkpointMs?: number;
+      /** Default `ledger`. */
+      checkpointIn?: 'ledger' | 'read-models';
+    },
   ) {
     db.exec('CREATE TABLE IF NOT EXISTS relay_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+    this.inLedger = (options.checkpointIn ?? 'ledger') === 'ledger';
   }
+
+  private readonly inLedger: boolean;
 
   private get name() {
     return this.options.name ?? `relay:${this.bus.kind}`;
   }
 
-  start(): Subscription {
-    const row = this.db.prepare('SELECT position FROM relay_checkpoints WHERE name = ?').safeIntegers(true).get(this.name) as
-      | { position: bigint }
-      | undefined;
-    this.published = row?.position ?? 0n;
-    const save = this.db.prepare('INSERT OR REPLACE INTO relay_checkpoints (name, position) VALUES (?, ?)');
-    this.saveCheckpoint = () => {
-      clearTimeout(this.checkpointTimer);
-      this.checkpointTimer = undefined;
-      this.unsaved = 0;
-      save.run(this.name, this.published);
-    };
-    const checkpointMs = this.options.checkpointMs ?? 0;
+  async start(): Promise<Subscription> {
+    // A data directory from before the checkpoint moved to the ledger has it in the read-model
+    // file: read there while the ledger has none, so that an upgrade does not republish.
+    this.published = (this.inLedger ? await this.store.readCheckpoint(this.name) : undefined) ?? this.readModelCheckpoint() ?? 0n;
+    this.checkpointMs = this.options.checkpointMs ?? 0;
     this.subscription = this.store.subscribeToAll({ after: this.published, maxBatch: RELAY_BATCH }, async (events) => {
       const messages = events.flatMap((e) => toMessages(e, this.options.topics, this.options.source));
       await this.publishUntilAcknowledged(messages);
       this.published = events[events.length - 1]!.position;
       this.unsaved += events.length;
-      if (checkpointMs === 0 || this.unsaved >= CHECKPOINT_EVERY_EVENTS) this.saveCheckpoint!();
-      else this.checkpointTimer ??= setTimeout(this.saveCheckpoint!, checkpointMs).unref();
+      if (this.checkpointMs === 0 || this.unsaved >= CHECKPOINT_EVERY_EVENTS) await this.saveCheckpoint();
+      else this.saveLater();
     });
     this.subscription.done.catch((err) => this.options.logger.error(errorFields(err), 'lifecycle relay stopped'));
     return this.subscription;
+  }
+
+  private readModelCheckpoint(): bigint | undefined {
+    const row = this.db.prepare('SELECT position FROM relay_checkpoints WHERE name = ?').safeIntegers(true).get(this.name) as { position: bigint } | undefined;
+    return row?.position;
+  }
+
+  private async storeCheckpoint(position: bigint): Promise<void> {
+    if (this.inLedger) return this.store.saveCheckpoint(this.name, position);
+    this.db.prepare('INSERT OR REPLACE INTO relay_checkpoints (name, position) VALUES (?, ?)').run(this.name, position); // a few times a second at most
+  }
+
+  private saveLater(): void {
+    this.checkpointTimer ??= setTimeout(() => void this.saveCheckpoint(), this.checkpointMs).unref();
+  }
+
+  /** Saves the position acknowledged so far. A failed save is logged; the next one, or a timed retry, carries it. */
+  private saveCheckpoint(): Promise<void> {
+    clearTimeout(this.checkpointTimer);
+    this.checkpointTimer = undefined;
+    this.saving = this.saving.then(async () => {
+      const position = this.published;
+      const count = this.unsaved;
+      if (count === 0) return;
+      try {
+        await this.storeCheckpoint(position);
+        this.unsaved -= count; // what was acknowledged during the save still waits
+      } catch (error) {
+        this.options.logger.warn(errorFields(error), 'saving the relay checkpoint failed; retrying');
+        if (!this.stopped && this.checkpointMs > 0) this.saveLater(); // at 0, the next batch saves it
+      }
+    });
+    return this.saving;
   }
 
   /** A broker outage holds the relay at its checkpoint; it catches up when the broker returns. */
@@ -140,6 +185,6 @@ export class LifecycleRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.subscription?.close();
-    if (this.unsaved > 0) this.saveCheckpoint!();
+    await this.saveCheckpoint();
   }
 }

@@ -116,6 +116,13 @@ export interface EventStore {
   mappedPages?<T>(pageSize: number, mapper: PageMapperModule): AsyncIterable<T>;
   /** Position of the last event in `$all` (0n when empty). */
   headPosition(): Promise<bigint>;
+  /**
+   * A follower's checkpoint kept with the ledger, by name (the lifecycle relay's): not an event, so
+   * no read or subscription ever returns it. Undefined when none was saved.
+   */
+  readCheckpoint(name: string): Promise<bigint | undefined>;
+  /** Stores a follower's checkpoint; the last one saved wins. */
+  saveCheckpoint(name: string, position: bigint): Promise<void>;
   /** Health probe; throws when the store cannot serve. */
   ping(): Promise<void>;
   close(): Promise<void>;

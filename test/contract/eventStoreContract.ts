@@ -205,6 +205,36 @@ export function eventStoreContract(name: string, factory: () => Promise<EventSto
       });
     });
 
+    describe('checkpoints', () => {
+      it('reads none before a save, then the last one saved', async () => {
+        const name = s('relay');
+        expect(await store.readCheckpoint(name)).to.equal(undefined);
+        await store.saveCheckpoint(name, 41n);
+        await store.saveCheckpoint(name, 42n);
+        expect(await store.readCheckpoint(name)).to.equal(42n);
+        expect(await store.readCheckpoint(s('other'))).to.equal(undefined);
+      });
+
+      it('are not events: no read or subscription returns them, and the head does not move', async () => {
+        const stream = s('around');
+        const start = await store.headPosition();
+        const seen: RecordedEvent[] = [];
+        const sub = store.subscribeToAll({ after: start }, (events) => void seen.push(...events));
+        await sub.caughtUp;
+        await store.saveCheckpoint(s('hidden'), 7n);
+        await store.append(stream, [event('After')], 'no_stream');
+        const deadline = Date.now() + 5000;
+        while (!seen.some((e) => e.stream === stream) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        await sub.close();
+        // A shared server may carry other suites' events: only this store's own kinds may show up.
+        expect(seen.filter((e) => e.stream === stream).map((e) => e.type)).to.deep.equal(['After']);
+        expect(seen.filter((e) => e.type === 'CheckpointSaved' || /checkpoint/.test(e.stream))).to.deep.equal([]);
+        const read = await store.readAll({ after: start, maxCount: 1000 });
+        expect(read.filter((e) => e.type === 'CheckpointSaved' || /checkpoint/.test(e.stream))).to.deep.equal([]);
+        expect(await store.headPosition()).to.equal(read.filter((e) => e.stream === stream)[0]!.position);
+      });
+    });
+
     describe('concurrency', () => {
       it('two writers racing on one stream: exactly one wins', async () => {
         const stream = s('race');

@@ -114,6 +114,8 @@ const plain = (store: SqliteEventStore): EventStore => ({
   readAll: (...a) => store.readAll(...a),
   subscribeToAll: (...a) => store.subscribeToAll(...a),
   headPosition: () => store.headPosition(),
+  readCheckpoint: (...a) => store.readCheckpoint(...a),
+  saveCheckpoint: (...a) => store.saveCheckpoint(...a),
   ping: () => store.ping(),
   close: async () => undefined,
 });

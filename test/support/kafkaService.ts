@@ -101,11 +101,11 @@ export function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
-/** The relay checkpoint `main.ts` stored in the read-model db (0 when none). */
+/** The relay checkpoint `main.ts` stored with the ledger (0 when none). */
 export function relayCheckpoint(dataDir: string): number {
-  const db = new Database(join(dataDir, 'readmodels.db'), { readonly: true });
+  const db = new Database(join(dataDir, 'ledger.db'), { readonly: true });
   try {
-    const row = db.prepare("SELECT position FROM relay_checkpoints WHERE name = 'relay:kafka'").get() as { position: number } | undefined;
+    const row = db.prepare("SELECT position FROM checkpoints WHERE name = 'relay:kafka'").get() as { position: number } | undefined;
     return row?.position ?? 0;
   } finally {
     db.close();

@@ -43,7 +43,15 @@ export function fromVendorRevision(current: CurrentRevision): bigint | 'no_strea
   return current === NO_STREAM ? 'no_stream' : current;
 }
 
-export const isSystemStream = (stream: string) => stream.startsWith('$');
+/**
+ * The stream of a follower's checkpoint (`EventStore.saveCheckpoint`): a user stream, so the
+ * service's user needs no $admins rights for it, but hidden from reads and subscriptions as the
+ * server's own `$…` streams are. No ledger stream starts so.
+ */
+export const CHECKPOINT_STREAM_PREFIX = 'ledger-checkpoint-';
+
+/** The server's own streams and the checkpoint streams: no read or subscription of the port returns their events. */
+export const isSystemStream = (stream: string) => stream.startsWith('$') || stream.startsWith(CHECKPOINT_STREAM_PREFIX);
 
 /** Builds the ESDB events of one append, chaining hashes from `prevHash` at revision `first`. */
 export function toEventData(

@@ -4,6 +4,8 @@ import {
   EventStoreDBClient,
   FORWARDS,
   START,
+  ANY,
+  jsonEvent,
   StreamNotFoundError,
   WrongExpectedVersionError,
   type AllStreamResolvedEvent,
@@ -28,6 +30,7 @@ import {
 } from '../eventStore.js';
 import {
   fromVendorRevision,
+  CHECKPOINT_STREAM_PREFIX,
   isSystemStream,
   PositionBook,
   positionOf,
@@ -198,6 +201,30 @@ export class EsdbEventStore implements EventStore {
     const [top] = await collect<AllStreamResolvedEvent>(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }));
     return top?.event?.position.commit ?? 0n;
   }
+
+  async readCheckpoint(name: string): Promise<bigint | undefined> {
+    try {
+      const [last] = await collect<ResolvedEvent>(this.client.readStream(CHECKPOINT_STREAM_PREFIX + name, { direction: BACKWARDS, fromRevision: END, maxCount: 1 }));
+      const position = (last?.event?.data as { position?: string } | undefined)?.position;
+      return position === undefined ? undefined : BigInt(position);
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return undefined;
+      throw error;
+    }
+  }
+
+  /** An event on the checkpoint's own stream, which keeps only its last one (`$maxCount` 1). */
+  async saveCheckpoint(name: string, position: bigint): Promise<void> {
+    const stream = CHECKPOINT_STREAM_PREFIX + name;
+    if (!this.checkpointStreams.has(stream)) {
+      await this.client.setStreamMetadata(stream, { maxCount: 1 });
+      this.checkpointStreams.add(stream);
+    }
+    await this.client.appendToStream(stream, jsonEvent({ type: 'CheckpointSaved', data: { position: position.toString() } }), { expectedRevision: ANY });
+  }
+
+  /** Checkpoint streams this process has set `$maxCount` on. */
+  private readonly checkpointStreams = new Set<string>();
 
   async ping(): Promise<void> {
     await collect(this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: 1 }));

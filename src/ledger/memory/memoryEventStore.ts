@@ -73,6 +73,16 @@ export class MemoryEventStore implements EventStore {
     return BigInt(this.all.length);
   }
 
+  private readonly checkpoints = new Map<string, bigint>();
+
+  async readCheckpoint(name: string): Promise<bigint | undefined> {
+    return this.checkpoints.get(name);
+  }
+
+  async saveCheckpoint(name: string, position: bigint): Promise<void> {
+    this.checkpoints.set(name, position);
+  }
+
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {

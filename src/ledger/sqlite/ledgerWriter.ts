@@ -22,6 +22,10 @@ CREATE TABLE IF NOT EXISTS events (
   prev_hash   TEXT NOT NULL,
   hash        TEXT NOT NULL,
   UNIQUE (stream, revision)
+);
+CREATE TABLE IF NOT EXISTS checkpoints (
+  name        TEXT PRIMARY KEY,
+  position    INTEGER NOT NULL
 );`;
 
 /** Opens the ledger file as every writer of it must: WAL, an fsync per commit, and the schema. */

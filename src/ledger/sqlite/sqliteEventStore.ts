@@ -319,6 +319,22 @@ export class SqliteEventStore implements EventStore {
     return (this.stmt.lastPosition.get() as { p: bigint }).p;
   }
 
+  async readCheckpoint(name: string): Promise<bigint | undefined> {
+    const row = this.db.prepare('SELECT position FROM checkpoints WHERE name = ?').safeIntegers(true).get(name) as { position: bigint } | undefined;
+    return row?.position;
+  }
+
+  /**
+   * A commit of its own on this thread's connection, outside the group commit (a checkpoint is
+   * saved a few times a second at most). In `worker` mode it may wait for the writer thread's
+   * lock (busy_timeout).
+   */
+  async saveCheckpoint(name: string, position: bigint): Promise<void> {
+    (this.saveCheckpointStmt ??= this.db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)')).run(name, position);
+  }
+
+  private saveCheckpointStmt?: Database.Statement;
+
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
   }
