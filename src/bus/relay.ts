@@ -79,7 +79,11 @@ export const CHECKPOINT_EVERY_EVENTS = 500;
 export class LifecycleRelay {
   private subscription?: Subscription;
   private stopped = false;
-  private checkpointMs = 0;
+  private readonly checkpointMs: number;
+  /** Kept with the ledger, or with this instance's read models (`checkpointIn`). */
+  private readonly inLedger: boolean;
+  /** The read-model file's checkpoints: where `read-models` keeps them, and where older data directories had them. */
+  private readonly readModelCheckpoints: { read(name: string): bigint | undefined; save(name: string, position: bigint): void };
   private checkpointTimer?: NodeJS.Timeout;
   /** The checkpoint's saves run one after another. */
   private saving: Promise<void> = Promise.resolve();
@@ -92,7 +96,7 @@ export class LifecycleRelay {
   constructor(
     private readonly store: EventStore,
     private readonly bus: LifecycleBus,
-    private readonly db: ReadModelDb,
+    db: ReadModelDb,
     private readonly options: {
       topics: TopicNames;
       source: string;
@@ -104,11 +108,16 @@ export class LifecycleRelay {
       checkpointIn?: 'ledger' | 'read-models';
     },
   ) {
-    db.exec('CREATE TABLE IF NOT EXISTS relay_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+    this.checkpointMs = options.checkpointMs ?? 0;
     this.inLedger = (options.checkpointIn ?? 'ledger') === 'ledger';
+    db.exec('CREATE TABLE IF NOT EXISTS relay_checkpoints (name TEXT PRIMARY KEY, position INTEGER NOT NULL)');
+    const row = db.prepare('SELECT position FROM relay_checkpoints WHERE name = ?').safeIntegers(true);
+    const put = db.prepare('INSERT OR REPLACE INTO relay_checkpoints (name, position) VALUES (?, ?)');
+    this.readModelCheckpoints = {
+      read: (name) => (row.get(name) as { position: bigint } | undefined)?.position,
+      save: (name, position) => void put.run(name, position),
+    };
   }
-
-  private readonly inLedger: boolean;
 
   private get name() {
     return this.options.name ?? `relay:${this.bus.kind}`;
@@ -117,8 +126,7 @@ export class LifecycleRelay {
   async start(): Promise<Subscription> {
     // A data directory from before the checkpoint moved to the ledger has it in the read-model
     // file: read there while the ledger has none, so that an upgrade does not republish.
-    this.published = (this.inLedger ? await this.store.readCheckpoint(this.name) : undefined) ?? this.readModelCheckpoint() ?? 0n;
-    this.checkpointMs = this.options.checkpointMs ?? 0;
+    this.published = (this.inLedger ? await this.store.readCheckpoint(this.name) : undefined) ?? this.readModelCheckpoints.read(this.name) ?? 0n;
     this.subscription = this.store.subscribeToAll({ after: this.published, maxBatch: RELAY_BATCH }, async (events) => {
       const messages = events.flatMap((e) => toMessages(e, this.options.topics, this.options.source));
       await this.publishUntilAcknowledged(messages);
@@ -131,14 +139,9 @@ export class LifecycleRelay {
     return this.subscription;
   }
 
-  private readModelCheckpoint(): bigint | undefined {
-    const row = this.db.prepare('SELECT position FROM relay_checkpoints WHERE name = ?').safeIntegers(true).get(this.name) as { position: bigint } | undefined;
-    return row?.position;
-  }
-
   private async storeCheckpoint(position: bigint): Promise<void> {
     if (this.inLedger) return this.store.saveCheckpoint(this.name, position);
-    this.db.prepare('INSERT OR REPLACE INTO relay_checkpoints (name, position) VALUES (?, ?)').run(this.name, position); // a few times a second at most
+    this.readModelCheckpoints.save(this.name, position);
   }
 
   private saveLater(): void {

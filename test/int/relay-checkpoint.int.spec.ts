@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InProcessBus } from '../../src/bus/inProcessBus.js';
 import type { LifecycleMessage } from '../../src/bus/lifecycleBus.js';
 import { DEFAULT_TOPICS } from '../../src/bus/relay.js';
+import { eventually } from '../support/kafkaTopics.js';
 import { startTestService } from '../support/service.js';
 import { tempDir } from '../support/tempDirs.js';
 
@@ -16,13 +17,6 @@ async function serviceOn(dataDir: string) {
   return { s, seen };
 }
 
-async function until(check: () => boolean, what: string) {
-  const deadline = Date.now() + 10_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe("the relay's checkpoint, kept with the embedded ledger", () => {
   it('a deleted read-model file is rebuilt at start, and the ledger is not published again', async function () {
@@ -32,7 +26,7 @@ describe("the relay's checkpoint, kept with the embedded ledger", () => {
     const ctx = { actor: 'system', correlationId: 'relay-int', time: new Date().toISOString() };
     const issued = await first.s.service.services.credentials.issueAccessToken({ subject: 'relay-int', clientId: null, scopes: [], roles: [] }, ctx);
     const head = Number(await first.s.store.headPosition());
-    await until(() => first.seen.some((m) => m.data.position === head), 'the issue to be published');
+    await eventually(() => first.seen.some((m) => m.data.position === head), 10_000, 'the issue to be published');
     await first.s.close();
 
     for (const f of ['readmodels.db', 'readmodels.db-wal', 'readmodels.db-shm']) rmSync(join(dataDir, f), { force: true });

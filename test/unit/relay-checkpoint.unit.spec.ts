@@ -8,6 +8,7 @@ import type { EventStore } from '../../src/ledger/eventStore.js';
 import { MemoryEventStore } from '../../src/ledger/memory/memoryEventStore.js';
 import { createLogger } from '../../src/logger.js';
 import { openReadModelDb } from '../../src/readmodels/readModelDb.js';
+import { eventually } from '../support/kafkaTopics.js';
 import { tempDir } from '../support/tempDirs.js';
 
 const metadata = { actor: 'system', correlationId: 'c', causationId: 'c', schemaVersion: 1, time: '2026-12-02T00:00:00.000Z' };
@@ -17,11 +18,11 @@ const NAME = 'relay:in-process';
 const freshReadModels = () => openReadModelDb(join(tempDir('tl-relay-'), 'readmodels.db'));
 
 /** A relay over `store` (a fresh memory ledger by default), with the in-process bus and a real read-model file. */
-async function relayOf(checkpointMs: number, store: EventStore = new MemoryEventStore(), db = freshReadModels()) {
+async function relayOf(checkpointMs: number, store: EventStore = new MemoryEventStore(), db = freshReadModels(), checkpointIn?: 'ledger' | 'read-models') {
   const bus = new InProcessBus();
   const seen: LifecycleMessage[] = [];
   await bus.subscribe(DEFAULT_TOPICS.lifecycle, 'test', async (m) => void seen.push(m));
-  const relay = new LifecycleRelay(store, bus, db, { topics: DEFAULT_TOPICS, source: 'test', logger: createLogger('silent'), checkpointMs });
+  const relay = new LifecycleRelay(store, bus, db, { topics: DEFAULT_TOPICS, source: 'test', logger: createLogger('silent'), checkpointMs, checkpointIn });
   await (await relay.start()).caughtUp;
   /** The checkpoint as the ledger keeps it (0 when none). */
   const stored = async () => Number((await store.readCheckpoint(NAME)) ?? 0n);
@@ -39,13 +40,7 @@ async function withRelay(checkpointMs: number, body: (r: Awaited<ReturnType<type
   }
 }
 
-async function until(check: () => boolean | Promise<boolean>, what: string) {
-  const deadline = Date.now() + 5_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+const until = (check: () => boolean | Promise<boolean>, what: string) => eventually(check, 5_000, what);
 
 describe('LifecycleRelay: its checkpoint', () => {
   it('is held back under live load: small batches do not write it', () =>
@@ -153,21 +148,16 @@ describe('LifecycleRelay: its checkpoint', () => {
   });
 
   it("is kept with this instance's read models when asked (the in-process bus over a shared ledger)", async () => {
-    const store = new MemoryEventStore();
-    const db = freshReadModels();
-    const bus = new InProcessBus();
-    const relay = new LifecycleRelay(store, bus, db, { topics: DEFAULT_TOPICS, source: 'test', logger: createLogger('silent'), checkpointIn: 'read-models' });
-    await (await relay.start()).caughtUp;
+    const { store, db, relay } = await relayOf(0, new MemoryEventStore(), freshReadModels(), 'read-models');
     await store.append('s', [event(), event()], 'no_stream');
     await until(() => relay.published === 2n, 'the events to be published');
     await relay.stop();
     const row = db.prepare('SELECT position FROM relay_checkpoints WHERE name = ?').get(NAME) as { position: number } | undefined;
     expect(row?.position).to.equal(2);
     expect(await store.readCheckpoint(NAME), 'nothing with the ledger').to.equal(undefined);
-    const again = new LifecycleRelay(store, new InProcessBus(), db, { topics: DEFAULT_TOPICS, source: 'test', logger: createLogger('silent'), checkpointIn: 'read-models' });
-    await again.start();
-    expect(again.published).to.equal(2n);
-    await again.stop();
+    const again = await relayOf(0, store, db, 'read-models');
+    expect(again.relay.published).to.equal(2n);
+    await again.relay.stop();
     db.close();
   });
 

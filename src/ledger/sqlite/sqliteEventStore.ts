@@ -104,6 +104,8 @@ export class SqliteEventStore implements EventStore {
       forwards: rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision >= ? ORDER BY revision LIMIT ?`),
       backwards: rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE stream = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`),
       all: rows(`SELECT ${EVENT_COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`),
+      readCheckpoint: prepare('SELECT position FROM checkpoints WHERE name = ?'),
+      saveCheckpoint: prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)'),
     };
   }
 
@@ -320,8 +322,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readCheckpoint(name: string): Promise<bigint | undefined> {
-    const row = this.db.prepare('SELECT position FROM checkpoints WHERE name = ?').safeIntegers(true).get(name) as { position: bigint } | undefined;
-    return row?.position;
+    return (this.stmt.readCheckpoint.get(name) as { position: bigint } | undefined)?.position;
   }
 
   /**
@@ -330,10 +331,8 @@ export class SqliteEventStore implements EventStore {
    * lock (busy_timeout).
    */
   async saveCheckpoint(name: string, position: bigint): Promise<void> {
-    (this.saveCheckpointStmt ??= this.db.prepare('INSERT OR REPLACE INTO checkpoints (name, position) VALUES (?, ?)')).run(name, position);
+    this.stmt.saveCheckpoint.run(name, position);
   }
-
-  private saveCheckpointStmt?: Database.Statement;
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();
